@@ -1,0 +1,8 @@
+//! stub
+
+/// stub
+#[derive(Debug, Clone)]
+pub struct Delimited;
+/// stub
+#[derive(Debug, Clone)]
+pub struct DelimitedBuilder;

@@ -1,0 +1,5 @@
+//! stub
+
+/// stub
+#[derive(Debug, Clone)]
+pub struct Lines;

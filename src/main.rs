@@ -1,0 +1,2 @@
+//! The `framewise` command-line tool.
+fn main() {}
