@@ -174,10 +174,12 @@ impl From<Error> for io::Error {
 /// ```
 /// use framewise::LengthPrefixed;
 ///
-/// // A 1-byte length field cannot announce frames of up to 1000 bytes and
-/// // still keep a strip larger than the header.
-/// let err = LengthPrefixed::builder().offset(2).strip(10).build().unwrap_err();
-/// assert!(err.to_string().contains("strip"));
+/// // A limit of 2 bytes cannot hold the 4-byte header of any frame.
+/// let err = LengthPrefixed::builder().max_frame_len(2).build().unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "invalid codec setting `max_frame_len`: a limit of 2 bytes cannot hold the 4-byte header"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

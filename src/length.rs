@@ -1,14 +1,770 @@
-//! stub
+//! Length-prefixed framing: a length field before each frame.
+//!
+//! The default layout is a 4-byte big-endian payload length, stripped from the
+//! decoded frame:
+//!
+//! ```text
+//! +---- len: u32 ----+---- payload ----+
+//! | 0x00 00 00 0B    |  Hello world    |
+//! +------------------+-----------------+
+//! ```
+//!
+//! The builder describes any header layout (Netty's `LengthFieldBasedFrameDecoder`
+//! and tokio-util's `LengthDelimitedCodec` are both special cases):
+//!
+//! ```text
+//! |<- offset ->|<- width ->|<------ length + adjustment ------>|
+//! +------------+-----------+-----------------------------------+
+//! |   prefix   |  length   |   bytes after the length field    |
+//! +------------+-----------+-----------------------------------+
+//! |<- strip ->|  (dropped from the front of the decoded frame)
+//! ```
 
-/// stub
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use tokio_util::codec::{Decoder, Encoder};
+
+use crate::error::{ConfigError, Error};
+
+/// The default limit of a length-prefixed frame on the wire, header included: 8 MiB.
+pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 8 * 1024 * 1024;
+
+/// The longest unsigned LEB128 varint that encodes a `u64`.
+const MAX_VARINT_LEN: usize = 10;
+
+/// How the length field is written.
+///
+/// # Examples
+///
+/// ```
+/// use framewise::{LengthPrefixed, Width};
+///
+/// let codec = LengthPrefixed::builder().width(Width::U16).build()?;
+/// assert_eq!(codec.width(), Width::U16);
+/// # Ok::<(), framewise::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Width {
+    /// One byte: frames of up to 255 bytes after the length field.
+    U8,
+    /// Two bytes.
+    U16,
+    /// Three bytes (Netty's "medium").
+    U24,
+    /// Four bytes: the common default (tokio-util, Python's `struct.pack('!I', n)`).
+    U32,
+    /// Eight bytes.
+    U64,
+    /// Unsigned LEB128, 1 to 10 bytes: protobuf's length-delimited format.
+    Varint,
+}
+
+impl Width {
+    /// The size of a fixed-width field, or `None` for [`Width::Varint`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::Width;
+    /// assert_eq!(Width::U24.fixed_size(), Some(3));
+    /// assert_eq!(Width::Varint.fixed_size(), None);
+    /// ```
+    pub fn fixed_size(self) -> Option<usize> {
+        match self {
+            Width::U8 => Some(1),
+            Width::U16 => Some(2),
+            Width::U24 => Some(3),
+            Width::U32 => Some(4),
+            Width::U64 => Some(8),
+            Width::Varint => None,
+        }
+    }
+
+    /// The largest length value the field can hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::Width;
+    /// assert_eq!(Width::U16.max_value(), 65_535);
+    /// ```
+    pub fn max_value(self) -> u64 {
+        match self {
+            Width::U8 => u8::MAX.into(),
+            Width::U16 => u16::MAX.into(),
+            Width::U24 => (1 << 24) - 1,
+            Width::U32 => u32::MAX.into(),
+            Width::U64 | Width::Varint => u64::MAX,
+        }
+    }
+
+    /// The smallest number of bytes the field occupies.
+    fn min_size(self) -> usize {
+        self.fixed_size().unwrap_or(1)
+    }
+}
+
+/// Byte order of a fixed-width length field.
+///
+/// # Examples
+///
+/// ```
+/// use framewise::{Endian, LengthPrefixed};
+///
+/// let codec = LengthPrefixed::builder().little_endian().build()?;
+/// assert_eq!(codec.endian(), Endian::Little);
+/// # Ok::<(), framewise::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endian {
+    /// Most significant byte first (network order): the default.
+    Big,
+    /// Least significant byte first.
+    Little,
+}
+
+/// Builds a [`LengthPrefixed`] codec for any header layout.
+///
+/// Defaults: 4-byte big-endian length, no offset, no adjustment, header
+/// stripped, 8 MiB limit.
+///
+/// # Examples
+///
+/// A 2-byte little-endian length that counts itself (as in many game
+/// protocols), header stripped from the decoded frames:
+///
+/// ```
+/// use framewise::{LengthPrefixed, Width};
+/// use bytes::BytesMut;
+/// use tokio_util::codec::Decoder;
+///
+/// let mut codec = LengthPrefixed::builder()
+///     .width(Width::U16)
+///     .little_endian()
+///     .adjustment(-2)
+///     .build()?;
+/// let mut buf = BytesMut::from(&b"\x05\x00abc"[..]);
+/// assert_eq!(codec.decode(&mut buf)?.unwrap(), "abc");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
-pub struct LengthPrefixed;
-/// stub
+pub struct LengthPrefixedBuilder {
+    width: Width,
+    endian: Endian,
+    offset: usize,
+    adjustment: isize,
+    /// `None` until `.strip(n)` is called: then the whole header is stripped,
+    /// whatever its size (a varint header's size varies per frame).
+    strip: Option<usize>,
+    max_frame_len: usize,
+}
+
+impl Default for LengthPrefixedBuilder {
+    fn default() -> Self {
+        LengthPrefixedBuilder {
+            width: Width::U32,
+            endian: Endian::Big,
+            offset: 0,
+            adjustment: 0,
+            strip: None,
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+        }
+    }
+}
+
+impl LengthPrefixedBuilder {
+    /// The length field's encoding (default [`Width::U32`]).
+    pub fn width(mut self, width: Width) -> Self {
+        self.width = width;
+        self
+    }
+
+    /// Big-endian length field (the default).
+    pub fn big_endian(mut self) -> Self {
+        self.endian = Endian::Big;
+        self
+    }
+
+    /// Little-endian length field.
+    pub fn little_endian(mut self) -> Self {
+        self.endian = Endian::Little;
+        self
+    }
+
+    /// Byte order of the length field.
+    pub fn endian(mut self, endian: Endian) -> Self {
+        self.endian = endian;
+        self
+    }
+
+    /// Number of bytes before the length field (default 0).
+    pub fn offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// Added to the length value to get the number of bytes after the length
+    /// field (default 0). Use `-(header size)` when the length counts the
+    /// header too.
+    pub fn adjustment(mut self, adjustment: isize) -> Self {
+        self.adjustment = adjustment;
+        self
+    }
+
+    /// Bytes dropped from the front of each decoded frame. Default: the
+    /// offset plus the length field, so frames are the bytes after the header.
+    /// `strip(0)` keeps the header.
+    pub fn strip(mut self, strip: usize) -> Self {
+        self.strip = Some(strip);
+        self
+    }
+
+    /// The largest frame accepted, counted on the wire with its header
+    /// (default 8 MiB).
+    ///
+    /// A limit is needed because a peer can announce a frame of 4 GiB (or
+    /// 2^64 bytes) in a few header bytes.
+    pub fn max_frame_len(mut self, max: usize) -> Self {
+        self.max_frame_len = max;
+        self
+    }
+
+    /// Checks the layout and builds the codec.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] when no frame could ever be decoded: a limit smaller
+    /// than the header, or a strip larger than the limit, or an offset so
+    /// large that the header size overflows.
+    pub fn build(self) -> Result<LengthPrefixed, ConfigError> {
+        let min_header = self
+            .offset
+            .checked_add(self.width.min_size())
+            .ok_or_else(|| ConfigError::invalid("offset", "offset plus length field overflows"))?;
+        if self.max_frame_len < min_header {
+            return Err(ConfigError::invalid(
+                "max_frame_len",
+                format!(
+                    "a limit of {} bytes cannot hold the {min_header}-byte header",
+                    self.max_frame_len
+                ),
+            ));
+        }
+        if let Some(strip) = self.strip {
+            if strip > self.max_frame_len {
+                return Err(ConfigError::invalid(
+                    "strip",
+                    format!(
+                        "stripping {strip} bytes leaves nothing of frames limited to {} bytes",
+                        self.max_frame_len
+                    ),
+                ));
+            }
+        }
+        Ok(LengthPrefixed {
+            layout: self,
+            discarding: 0,
+            corrupt: None,
+        })
+    }
+}
+
+/// Length-prefixed framing, for any header layout and varint lengths.
+///
+/// A superset of tokio-util's `LengthDelimitedCodec` and Netty's
+/// `LengthFieldBasedFrameDecoder`, with the same configuration shared by
+/// decoder and encoder.
+///
+/// ```text
+/// LengthPrefixed::new()          LengthPrefixed::varint()
+/// +--- u32 BE ---+-- payload --+  +- LEB128 -+-- payload --+
+/// | 00 00 00 05  | h e l l o   |  |    05    | h e l l o   |
+/// +--------------+-------------+  +----------+-------------+
+/// ```
+///
+/// # Guarantees
+///
+/// - The limit ([`LengthPrefixedBuilder::max_frame_len`]) counts the whole
+///   frame on the wire, header included, after the adjustment, and is checked
+///   as soon as the header has arrived.
+/// - An oversized frame is reported once as [`Error::FrameTooLong`]; its
+///   bytes are then discarded as they arrive, and decoding resumes with the
+///   next frame.
+/// - Nothing is reserved from an announced length: the decoder holds only
+///   bytes that have arrived.
+/// - A header that cannot be decoded (a varint longer than 10 bytes or
+///   overflowing 64 bits, a length plus adjustment that is negative or shorter
+///   than the strip) is [`Error::CorruptHeader`], and the codec keeps
+///   returning it, since the framing is lost.
+///
+/// # Encoding
+///
+/// The encoder writes the header and the payload so that the same
+/// configuration decodes the item back:
+/// - with the header stripped and no offset (the usual case), the item is the
+///   payload;
+/// - with `strip(0)`, the item is a whole frame including its header bytes,
+///   and the encoder writes the right length into the header;
+/// - any other layout throws away bytes on decoding that the encoder cannot
+///   rebuild, so encoding with it is [`Error::EncodeUnsupported`].
+///
+/// # Examples
+///
+/// ```
+/// use bytes::{Bytes, BytesMut};
+/// use framewise::LengthPrefixed;
+/// use tokio_util::codec::{Decoder, Encoder};
+///
+/// let mut codec = LengthPrefixed::new();
+/// let mut wire = BytesMut::new();
+/// codec.encode(Bytes::from("hello"), &mut wire)?;
+/// codec.encode(&b"world"[..], &mut wire)?;
+/// assert_eq!(&wire[..], b"\x00\x00\x00\x05hello\x00\x00\x00\x05world");
+///
+/// assert_eq!(codec.decode(&mut wire)?.unwrap(), "hello");
+/// assert_eq!(codec.decode(&mut wire)?.unwrap(), "world");
+/// assert_eq!(codec.decode(&mut wire)?, None);
+/// # Ok::<(), framewise::Error>(())
+/// ```
 #[derive(Debug, Clone)]
-pub struct LengthPrefixedBuilder;
-/// stub
-#[derive(Debug, Clone, Copy)]
-pub enum Width {}
-/// stub
-#[derive(Debug, Clone, Copy)]
-pub enum Endian {}
+pub struct LengthPrefixed {
+    layout: LengthPrefixedBuilder,
+    /// Bytes of an oversized frame still to be skipped as they arrive. The
+    /// frame was reported once; skipping it across reads is what lets the next
+    /// frame decode without ever buffering the oversized one.
+    discarding: u64,
+    /// Set once a header could not be decoded: where the next frame starts is
+    /// unknown, so every later call repeats this error.
+    corrupt: Option<&'static str>,
+}
+
+impl Default for LengthPrefixed {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What the bytes at the front of the buffer say about the next frame.
+enum Head {
+    /// Not all of the header has arrived.
+    Partial,
+    /// The header is complete.
+    Frame {
+        /// Bytes of offset plus length field.
+        header_len: usize,
+        /// The whole frame on the wire, header included.
+        total: u64,
+    },
+}
+
+impl LengthPrefixed {
+    /// 4-byte big-endian payload length, header stripped, 8 MiB limit.
+    ///
+    /// Byte-compatible with tokio-util's `LengthDelimitedCodec::new()` and
+    /// with Python's `struct.pack('!I', len(p)) + p`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::LengthPrefixed;
+    /// assert_eq!(LengthPrefixed::new().max_frame_len(), 8 * 1024 * 1024);
+    /// ```
+    pub fn new() -> Self {
+        LengthPrefixed {
+            layout: LengthPrefixedBuilder::default(),
+            discarding: 0,
+            corrupt: None,
+        }
+    }
+
+    /// Unsigned LEB128 length, header stripped, 8 MiB limit: the protobuf
+    /// length-delimited format (prost's `encode_length_delimiter`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use framewise::LengthPrefixed;
+    /// use tokio_util::codec::Encoder;
+    ///
+    /// let mut wire = BytesMut::new();
+    /// LengthPrefixed::varint().encode(&[7u8; 300][..], &mut wire)?;
+    /// assert_eq!(&wire[..2], &[0xac, 0x02]); // 300 in LEB128
+    /// # Ok::<(), framewise::Error>(())
+    /// ```
+    pub fn varint() -> Self {
+        LengthPrefixed {
+            layout: LengthPrefixedBuilder::default().width(Width::Varint),
+            discarding: 0,
+            corrupt: None,
+        }
+    }
+
+    /// A builder for any header layout.
+    pub fn builder() -> LengthPrefixedBuilder {
+        LengthPrefixedBuilder::default()
+    }
+
+    /// The largest frame accepted, on the wire with its header.
+    pub fn max_frame_len(&self) -> usize {
+        self.layout.max_frame_len
+    }
+
+    /// The length field's encoding.
+    pub fn width(&self) -> Width {
+        self.layout.width
+    }
+
+    /// The length field's byte order.
+    pub fn endian(&self) -> Endian {
+        self.layout.endian
+    }
+
+    /// Bytes before the length field.
+    pub fn offset(&self) -> usize {
+        self.layout.offset
+    }
+
+    /// Added to the length value to get the bytes after the length field.
+    pub fn adjustment(&self) -> isize {
+        self.layout.adjustment
+    }
+
+    /// Reads the length field at `buf[offset..]`, if it has arrived.
+    #[inline]
+    fn read_length(&self, buf: &[u8]) -> Result<Option<(u64, usize)>, &'static str> {
+        let off = self.layout.offset;
+        let big = self.layout.endian == Endian::Big;
+        let field = |n: usize| buf.get(off..off + n);
+        let value = match self.layout.width {
+            Width::U8 => field(1).map(|b| u64::from(b[0])),
+            Width::U16 => field(2).map(|b| {
+                let b = [b[0], b[1]];
+                u64::from(if big {
+                    u16::from_be_bytes(b)
+                } else {
+                    u16::from_le_bytes(b)
+                })
+            }),
+            Width::U24 => field(3).map(|b| {
+                let (hi, lo) = if big { (b[0], b[2]) } else { (b[2], b[0]) };
+                u64::from(u32::from_be_bytes([0, hi, b[1], lo]))
+            }),
+            Width::U32 => field(4).map(|b| {
+                let b = [b[0], b[1], b[2], b[3]];
+                u64::from(if big {
+                    u32::from_be_bytes(b)
+                } else {
+                    u32::from_le_bytes(b)
+                })
+            }),
+            Width::U64 => field(8).map(|b| {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(b);
+                if big {
+                    u64::from_be_bytes(a)
+                } else {
+                    u64::from_le_bytes(a)
+                }
+            }),
+            Width::Varint => {
+                return match buf.get(off..) {
+                    Some(rest) => read_varint(rest).map(|v| v.map(|(v, n)| (v, off + n))),
+                    None => Ok(None),
+                };
+            }
+        };
+        let end = off + self.layout.width.min_size();
+        Ok(value.map(|v| (v, end)))
+    }
+
+    /// Parses the header at the front of `buf` into the frame's size.
+    #[inline]
+    fn head(&self, buf: &[u8]) -> Result<Head, &'static str> {
+        let Some((value, header_len)) = self.read_length(buf)? else {
+            return Ok(Head::Partial);
+        };
+        // i128 holds any u64 value plus any isize adjustment without overflow.
+        let after = i128::from(value) + self.layout.adjustment as i128;
+        if after < 0 {
+            return Err("length plus adjustment is negative");
+        }
+        let total = u64::try_from(after + header_len as i128).unwrap_or(u64::MAX);
+        Ok(Head::Frame { header_len, total })
+    }
+
+    /// Bytes to strip from a frame whose header is `header_len` bytes.
+    #[inline]
+    fn strip_len(&self, header_len: usize) -> usize {
+        self.layout.strip.unwrap_or(header_len)
+    }
+
+    /// Skips what has arrived of an oversized frame; `true` once it is gone.
+    fn discard(&mut self, src: &mut BytesMut) -> bool {
+        let n = usize::try_from(self.discarding).map_or(src.len(), |d| d.min(src.len()));
+        src.advance(n);
+        self.discarding -= n as u64;
+        self.discarding == 0
+    }
+
+    /// Writes `payload` framed: shared by the `Bytes` and `&[u8]` encoders.
+    fn encode_slice(&self, payload: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
+        let l = &self.layout;
+        let keep_header = l.strip == Some(0);
+        if !keep_header
+            && (l.offset != 0 || l.strip.is_some_and(|s| Some(s) != l.width.fixed_size()))
+        {
+            return Err(Error::EncodeUnsupported {
+                reason: "the decoder drops bytes other than the length field, which cannot be rebuilt",
+            });
+        }
+        if keep_header && l.width == Width::Varint {
+            return Err(Error::EncodeUnsupported {
+                reason: "a kept varint header changes size with its value and cannot be rewritten in place",
+            });
+        }
+        // The bytes that follow the length field on the wire.
+        let (prefix, after) = if keep_header {
+            let header = l.offset + l.width.min_size();
+            if payload.len() < header {
+                return Err(Error::Unencodable {
+                    reason: format!(
+                        "a frame of {} bytes cannot hold its own {header}-byte header",
+                        payload.len()
+                    ),
+                });
+            }
+            (&payload[..l.offset], &payload[header..])
+        } else {
+            (&payload[..0], payload)
+        };
+        let value = after.len() as i128 - l.adjustment as i128;
+        if value < 0 || value > i128::from(l.width.max_value()) {
+            return Err(Error::Unencodable {
+                reason: format!(
+                    "{} bytes after the length field give a length of {value}, outside 0..={} for {:?}",
+                    after.len(),
+                    l.width.max_value(),
+                    l.width
+                ),
+            });
+        }
+        let value = value as u64;
+        let field_len = match l.width {
+            Width::Varint => varint_len(value),
+            w => w.min_size(),
+        };
+        let total = prefix.len() + field_len + after.len();
+        if total > l.max_frame_len {
+            return Err(Error::FrameTooLong {
+                len: total as u64,
+                max: l.max_frame_len as u64,
+            });
+        }
+        dst.reserve(total);
+        dst.put_slice(prefix);
+        let big = l.endian == Endian::Big;
+        match l.width {
+            Width::Varint => put_varint(dst, value),
+            Width::U64 if big => dst.put_u64(value),
+            Width::U64 => dst.put_u64_le(value),
+            w if big => dst.put_uint(value, w.min_size()),
+            w => dst.put_uint_le(value, w.min_size()),
+        }
+        dst.put_slice(after);
+        Ok(())
+    }
+}
+
+impl Decoder for LengthPrefixed {
+    type Item = Bytes;
+    type Error = Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+        if let Some(reason) = self.corrupt {
+            return Err(Error::CorruptHeader { reason });
+        }
+        if self.discarding > 0 && !self.discard(src) {
+            return Ok(None);
+        }
+        let (header_len, total) = match self.head(src) {
+            Ok(Head::Partial) => return Ok(None),
+            Ok(Head::Frame { header_len, total }) => (header_len, total),
+            Err(reason) => {
+                self.corrupt = Some(reason);
+                return Err(Error::CorruptHeader { reason });
+            }
+        };
+        let max = self.layout.max_frame_len;
+        if total > max as u64 {
+            self.discarding = total;
+            self.discard(src);
+            return Err(Error::FrameTooLong {
+                len: total,
+                max: max as u64,
+            });
+        }
+        // total <= max, so it fits in usize.
+        let total = total as usize;
+        let strip = self.strip_len(header_len);
+        if strip > total {
+            let reason = "frame is shorter than the bytes to strip";
+            self.corrupt = Some(reason);
+            return Err(Error::CorruptHeader { reason });
+        }
+        if src.len() < total {
+            return Ok(None);
+        }
+        let mut frame = src.split_to(total);
+        frame.advance(strip);
+        Ok(Some(frame.freeze()))
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+        if let Some(frame) = self.decode(src)? {
+            return Ok(Some(frame));
+        }
+        if self.discarding > 0 {
+            // The oversized frame was reported when its header arrived.
+            self.discarding = 0;
+            src.clear();
+            return Ok(None);
+        }
+        if src.is_empty() {
+            return Ok(None);
+        }
+        let buffered = src.len();
+        src.clear();
+        Err(Error::Truncated { buffered })
+    }
+}
+
+impl Encoder<Bytes> for LengthPrefixed {
+    type Error = Error;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Error> {
+        self.encode_slice(&item, dst)
+    }
+}
+
+impl Encoder<&[u8]> for LengthPrefixed {
+    type Error = Error;
+
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
+        self.encode_slice(item, dst)
+    }
+}
+
+/// Decodes an unsigned LEB128 varint at the front of `buf`.
+///
+/// `Ok(None)` when fewer than 10 bytes are there and all carry the
+/// continuation bit (more may come); an error when the varint runs past 10
+/// bytes or past 64 bits, so a hostile peer cannot make the decoder wait
+/// forever on an endless varint.
+fn read_varint(buf: &[u8]) -> Result<Option<(u64, usize)>, &'static str> {
+    let mut value = 0u64;
+    for (i, &b) in buf.iter().take(MAX_VARINT_LEN).enumerate() {
+        if i == MAX_VARINT_LEN - 1 {
+            // The 10th byte ends the varint and may carry bit 63 only.
+            if b & 0x80 != 0 {
+                return Err("varint length is longer than 10 bytes");
+            }
+            if b > 1 {
+                return Err("varint length overflows 64 bits");
+            }
+        }
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok(Some((value, i + 1)));
+        }
+    }
+    Ok(None)
+}
+
+/// Bytes needed to write `v` as LEB128.
+fn varint_len(v: u64) -> usize {
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+}
+
+fn put_varint(dst: &mut BytesMut, mut v: u64) {
+    while v >= 0x80 {
+        dst.put_u8((v as u8) | 0x80);
+        v >>= 7;
+    }
+    dst.put_u8(v as u8);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(codec: &mut LengthPrefixed, bytes: &[u8]) -> Vec<Result<Bytes, String>> {
+        let mut buf = BytesMut::from(bytes);
+        let mut out = Vec::new();
+        loop {
+            match codec.decode(&mut buf) {
+                Ok(Some(f)) => out.push(Ok(f)),
+                Ok(None) => break,
+                Err(e) => {
+                    let fatal = !e.is_recoverable();
+                    out.push(Err(e.to_string()));
+                    if fatal {
+                        break;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn varint_len_matches_encoding() {
+        for v in [0, 1, 127, 128, 16_383, 16_384, u32::MAX as u64, u64::MAX] {
+            let mut b = BytesMut::new();
+            put_varint(&mut b, v);
+            assert_eq!(b.len(), varint_len(v), "{v}");
+            assert_eq!(read_varint(&b), Ok(Some((v, b.len()))));
+        }
+    }
+
+    #[test]
+    fn varint_overlong_is_corrupt_not_a_wait() {
+        assert_eq!(read_varint(&[0x80; 9]), Ok(None));
+        assert!(read_varint(&[0x80; 10]).is_err());
+        // 10th byte may only carry bit 63.
+        let mut max = vec![0xff; 9];
+        max.push(0x01);
+        assert_eq!(read_varint(&max), Ok(Some((u64::MAX, 10))));
+        max[9] = 0x02;
+        assert!(read_varint(&max).is_err());
+    }
+
+    #[test]
+    fn u24_both_orders() {
+        let be = LengthPrefixed::builder().width(Width::U24).build().unwrap();
+        let le = LengthPrefixed::builder()
+            .width(Width::U24)
+            .little_endian()
+            .build()
+            .unwrap();
+        assert_eq!(be.read_length(&[1, 2, 3]), Ok(Some((0x010203, 3))));
+        assert_eq!(le.read_length(&[1, 2, 3]), Ok(Some((0x030201, 3))));
+    }
+
+    #[test]
+    fn discard_spans_reads() {
+        let mut c = LengthPrefixed::builder()
+            .width(Width::U8)
+            .max_frame_len(4)
+            .build()
+            .unwrap();
+        // A 1+5 byte frame is over the limit of 4; the next frame follows it.
+        assert_eq!(
+            decode_all(&mut c, &[5, b'a', b'b']),
+            vec![Err("frame of 6 bytes exceeds the limit of 4".to_string())]
+        );
+        assert_eq!(c.discarding, 3);
+        let got = decode_all(&mut c, &[b'c', b'd', b'e', 2, b'o', b'k']);
+        assert_eq!(got, vec![Ok(Bytes::from_static(b"ok"))]);
+    }
+}
