@@ -1,5 +1,525 @@
-//! stub
+//! COBS framing: Consistent Overhead Byte Stuffing, each frame ended by `0x00`.
+//!
+//! COBS rewrites a payload so that it contains no `0x00` byte; a `0x00` can then
+//! mark the end of every frame, and a receiver that joins mid-stream or meets a
+//! corrupt frame finds the next frame at the next `0x00`. The payload is cut at
+//! its zeros into groups; each group is written as a code byte `k` followed by
+//! `k - 1` non-zero bytes, and stands for those bytes followed by one zero
+//! (except the last group, and groups with `k = 0xFF`, which stand for 254
+//! bytes and no zero):
+//!
+//! ```text
+//! payload:          11 22 00 33
+//!
+//!                  +----+-------+----+----+----+
+//! on the wire:     | 03 | 11 22 | 02 | 33 | 00 |
+//!                  +----+-------+----+----+----+
+//!                    |            |         |
+//!                    |            |         +-- end of frame
+//!                    |            +-- 1 byte follows; last group: no zero
+//!                    +-- 2 bytes follow, then a zero
+//! ```
+//!
+//! The overhead is at most one byte per 254 bytes of payload, plus the final
+//! `0x00`. The empty payload is encoded as `01 00`; bare `00` bytes between
+//! frames are empty encoded frames and are skipped. The format is the one of
+//! the [`cobs`](https://crates.io/crates/cobs) crate: `cobs::encode_vec(p)`
+//! followed by a `0x00`.
 
-/// stub
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use memchr::memchr;
+use tokio_util::codec::{Decoder, Encoder};
+
+use crate::error::Error;
+
+/// The default limit of a COBS payload: 1 MiB.
+pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
+
+/// The code byte of a group of 254 bytes not followed by a zero.
+const FULL_GROUP: u8 = 0xFF;
+
+/// COBS framing: frames ended by `0x00`, with zeros in the payload stuffed away.
+///
+/// The decoder yields the decoded payloads. It decodes each frame in place, in
+/// the frame's own bytes split from the read buffer, so the only memory a
+/// frame costs is the bytes it arrived in. Byte-compatible with the
+/// [`cobs`](https://crates.io/crates/cobs) crate in both directions.
+///
+/// ```text
+/// +------------------------+----+------------------------+----+
+/// |  COBS(payload 1)       | 00 |  COBS(payload 2)       | 00 |  ...
+/// +------------------------+----+------------------------+----+
+///   no 0x00 inside           end   no 0x00 inside          end
+/// ```
+///
+/// # Limit
+///
+/// [`max_frame_len`](Self::max_frame_len) (default 1 MiB) limits the
+/// *decoded* payload. A peer that never sends a `0x00` would otherwise make
+/// the decoder buffer without end, so the limit is enforced on the encoded
+/// bytes as they arrive: a payload of at most `max` bytes has an encoding of
+/// at most `max + max / 254 + 1` bytes, and as soon as more encoded bytes
+/// than that are buffered without a `0x00`, the frame is reported as
+/// [`Error::FrameTooLong`] and the rest of it is discarded as it arrives, up
+/// to and including its `0x00`. A frame whose encoding is within that bound
+/// but decodes to more than `max` bytes is reported the same way. Each
+/// oversized frame is reported once, and decoding goes on with the next frame.
+///
+/// In [`Error::FrameTooLong`] from the decoder, `len` counts *payload* bytes:
+/// the number the frame's encoded bytes stand for, counting the bytes that had
+/// arrived when the error was raised. It is the exact payload length when the
+/// whole frame had arrived, otherwise a lower bound; it is always more than
+/// `max`. (So it can depend on how the stream was split into reads.)
+///
+/// # Errors
+///
+/// Decoding a frame whose code byte points past the frame's end returns
+/// [`Error::InvalidCobs`] with the offset of that code byte in the encoded
+/// frame. The frame is consumed, and decoding goes on after its `0x00`.
+///
+/// # Examples
+///
+/// ```
+/// use framewise::Cobs;
+/// use bytes::BytesMut;
+/// use tokio_util::codec::{Decoder, Encoder};
+///
+/// let mut codec = Cobs::new();
+/// let mut buf = BytesMut::new();
+/// codec.encode(&b"\x11\x22\x00\x33"[..], &mut buf)?;
+/// assert_eq!(&buf[..], b"\x03\x11\x22\x02\x33\x00");
+///
+/// let frame = codec.decode(&mut buf)?.unwrap();
+/// assert_eq!(&frame[..], b"\x11\x22\x00\x33");
+/// # Ok::<(), framewise::Error>(())
+/// ```
 #[derive(Debug, Clone)]
-pub struct Cobs;
+pub struct Cobs {
+    /// The largest decoded payload accepted, decoding and encoding.
+    max_frame_len: usize,
+    /// How many bytes at the front of the read buffer belong to the frame in
+    /// progress and are known to hold no `0x00`: the next search starts there,
+    /// so a frame arriving one byte at a time is scanned once (tokio-util's
+    /// `next_index`). 0 between frames.
+    scanned: usize,
+    /// Whether the rest of an oversized frame (already reported) is being
+    /// skipped, up to and including its `0x00`.
+    discarding: bool,
+}
+
+impl Cobs {
+    /// A COBS codec with the default 1 MiB payload limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(framewise::Cobs::new().max_frame_len(), 1024 * 1024);
+    /// ```
+    pub fn new() -> Self {
+        Cobs {
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            scanned: 0,
+            discarding: false,
+        }
+    }
+
+    /// The same codec with a limit of `max` bytes of decoded payload.
+    ///
+    /// Any value works: with 0, only empty payloads (`01 00`) are accepted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{Cobs, Error};
+    /// use bytes::BytesMut;
+    /// use tokio_util::codec::Decoder;
+    ///
+    /// let mut codec = Cobs::new().with_max_frame_len(2);
+    /// // "abc" (too long), then "ab"
+    /// let mut buf = BytesMut::from(&b"\x04abc\x00\x03ab\x00"[..]);
+    /// let err = codec.decode(&mut buf).unwrap_err();
+    /// assert!(matches!(err, Error::FrameTooLong { len: 3, max: 2 }));
+    /// assert_eq!(codec.decode(&mut buf)?.unwrap(), "ab");
+    /// # Ok::<(), framewise::Error>(())
+    /// ```
+    pub fn with_max_frame_len(mut self, max: usize) -> Self {
+        self.max_frame_len = max;
+        self
+    }
+
+    /// The largest decoded payload this codec accepts, in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::Cobs;
+    /// assert_eq!(Cobs::new().with_max_frame_len(300).max_frame_len(), 300);
+    /// ```
+    pub fn max_frame_len(&self) -> usize {
+        self.max_frame_len
+    }
+
+    /// The longest valid encoding (without its `0x00`) of a payload within
+    /// the limit: one code byte, plus one per full 254-byte group.
+    fn max_encoded_len(&self) -> usize {
+        let max = self.max_frame_len;
+        max.saturating_add(max / 254).saturating_add(1)
+    }
+
+    fn too_long(&self, len: usize) -> Error {
+        Error::FrameTooLong {
+            len: len as u64,
+            max: self.max_frame_len as u64,
+        }
+    }
+
+    /// Encode `payload` straight into `dst`, group by group.
+    fn encode_slice(&self, payload: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
+        if payload.len() > self.max_frame_len {
+            return Err(self.too_long(payload.len()));
+        }
+        dst.reserve(payload.len() + payload.len() / 254 + 2);
+        let mut rest = payload;
+        loop {
+            let group = &rest[..rest.len().min(254)];
+            match memchr(0, group) {
+                Some(i) => {
+                    // `i` < 254: the code fits, and the group stands for a zero.
+                    dst.put_u8(i as u8 + 1);
+                    dst.extend_from_slice(&group[..i]);
+                    rest = &rest[i + 1..];
+                }
+                None if group.len() == 254 => {
+                    dst.put_u8(FULL_GROUP);
+                    dst.extend_from_slice(group);
+                    rest = &rest[254..];
+                    if rest.is_empty() {
+                        // Like the `cobs` crate: no empty group after a full
+                        // last group.
+                        break;
+                    }
+                }
+                None => {
+                    dst.put_u8(group.len() as u8 + 1);
+                    dst.extend_from_slice(group);
+                    break;
+                }
+            }
+        }
+        dst.put_u8(0);
+        Ok(())
+    }
+}
+
+impl Default for Cobs {
+    /// Same as [`Cobs::new`].
+    fn default() -> Self {
+        Cobs::new()
+    }
+}
+
+/// Decode the COBS frame `buf` (no `0x00` inside, not empty) in place.
+///
+/// The payload ends up in `buf[1..1 + len]` and `Ok(len)` is returned: the
+/// first code byte is dropped and every later code byte becomes the zero it
+/// stands for, so bytes only move after a full (`0xFF`) group, whose following
+/// code byte stands for nothing. `Err(offset)` names the code byte that points
+/// past the end of the frame.
+fn decode_in_place(buf: &mut [u8]) -> Result<usize, usize> {
+    let end = buf.len();
+    // The code byte of the current group, where its data starts, and where
+    // its decoded bytes go (never after `at + 1`).
+    let mut at = 0;
+    let mut out = 1;
+    let mut code = buf[0];
+    loop {
+        let next = at + usize::from(code);
+        if next > end {
+            return Err(at);
+        }
+        if out != at + 1 {
+            buf.copy_within(at + 1..next, out);
+        }
+        out += usize::from(code) - 1;
+        if next == end {
+            return Ok(out - 1);
+        }
+        // Read the next code before a zero may take its place.
+        let next_code = buf[next];
+        if code != FULL_GROUP {
+            buf[out] = 0;
+            out += 1;
+        }
+        at = next;
+        code = next_code;
+    }
+}
+
+/// How many payload bytes the encoded bytes `buf` (no `0x00` inside) stand
+/// for, counting a trailing group that has not fully arrived by its bytes.
+fn decoded_len(buf: &[u8]) -> usize {
+    let mut at = 0;
+    let mut len = 0;
+    while at < buf.len() {
+        let code = usize::from(buf[at]);
+        let next = at + code;
+        if next >= buf.len() {
+            return len + (buf.len() - at - 1);
+        }
+        len += code - 1 + usize::from(code != usize::from(FULL_GROUP));
+        at = next;
+    }
+    len
+}
+
+impl Decoder for Cobs {
+    type Item = Bytes;
+    type Error = Error;
+
+    /// The next decoded payload, or `Ok(None)` until its `0x00` arrives.
+    ///
+    /// `0x00` bytes between frames are skipped. While a frame is incomplete,
+    /// at most `max + max / 254 + 1` of its bytes are kept buffered; while
+    /// an oversized frame is skipped, none.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::FrameTooLong`] once per oversized frame (see the
+    ///   [type docs](Cobs#limit) for what `len` counts); the frame is skipped.
+    /// - [`Error::InvalidCobs`] for a frame whose code byte points past its
+    ///   end; the frame is consumed.
+    ///
+    /// Both leave the codec ready for the next frame.
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+        if self.discarding {
+            match memchr(0, src) {
+                Some(i) => {
+                    src.advance(i + 1);
+                    self.discarding = false;
+                }
+                None => {
+                    src.clear();
+                    return Ok(None);
+                }
+            }
+        }
+        if self.scanned == 0 {
+            // Bare zeros are empty encoded frames: not frames at all.
+            let start = src.iter().position(|&b| b != 0).unwrap_or(src.len());
+            src.advance(start);
+            if src.is_empty() {
+                return Ok(None);
+            }
+        }
+
+        let bound = self.max_encoded_len();
+        let window = src.len().min(bound.saturating_add(1));
+        if let Some(i) = memchr(0, &src[self.scanned..window]) {
+            let end = self.scanned + i;
+            self.scanned = 0;
+            let mut frame = src.split_to(end + 1);
+            return match decode_in_place(&mut frame[..end]) {
+                Err(offset) => Err(Error::InvalidCobs { offset }),
+                Ok(len) if len > self.max_frame_len => Err(self.too_long(len)),
+                Ok(len) => {
+                    frame.truncate(1 + len);
+                    frame.advance(1);
+                    Ok(Some(frame.freeze()))
+                }
+            };
+        }
+        if window <= bound {
+            self.scanned = window;
+            return Ok(None);
+        }
+
+        // More than `bound` encoded bytes and no end: oversized whatever
+        // follows. Drop what has arrived of it, and the rest as it arrives.
+        self.scanned = 0;
+        let seen = memchr(0, &src[window..]).map_or(src.len(), |i| window + i);
+        let len = decoded_len(&src[..seen]);
+        if seen < src.len() {
+            src.advance(seen + 1);
+        } else {
+            src.clear();
+            self.discarding = true;
+        }
+        Err(self.too_long(len))
+    }
+
+    /// Like [`decode`](Self::decode), at the end of the stream.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](Self::decode), and [`Error::Truncated`] if bytes of an
+    /// unfinished frame (no `0x00` yet) are left; they are cleared, so the next
+    /// call returns `Ok(None)`. The rest of an oversized frame being skipped
+    /// is dropped silently: the frame was already reported. The codec is then
+    /// ready for a new stream (as `UdpFramed` uses it, one datagram after
+    /// another).
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+        match self.decode(src) {
+            Ok(Some(frame)) => return Ok(Some(frame)),
+            Ok(None) => {}
+            Err(e) => {
+                if src.is_empty() {
+                    // Nothing more will come to discard.
+                    self.discarding = false;
+                }
+                return Err(e);
+            }
+        }
+        self.scanned = 0;
+        if self.discarding {
+            self.discarding = false;
+            src.clear();
+            return Ok(None);
+        }
+        if src.is_empty() {
+            return Ok(None);
+        }
+        let buffered = src.len();
+        src.clear();
+        Err(Error::Truncated { buffered })
+    }
+}
+
+/// Encodes one payload as COBS followed by `0x00`.
+///
+/// # Errors
+///
+/// [`Error::FrameTooLong`] for a payload over the limit; nothing is written.
+impl Encoder<Bytes> for Cobs {
+    type Error = Error;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Error> {
+        self.encode_slice(&item, dst)
+    }
+}
+
+/// Encodes one payload as COBS followed by `0x00`.
+///
+/// # Errors
+///
+/// [`Error::FrameTooLong`] for a payload over the limit; nothing is written.
+impl<'a> Encoder<&'a [u8]> for Cobs {
+    type Error = Error;
+
+    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<(), Error> {
+        self.encode_slice(item, dst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(payload: &[u8]) -> Vec<u8> {
+        let mut buf = BytesMut::new();
+        Cobs::new().encode(payload, &mut buf).unwrap();
+        buf.to_vec()
+    }
+
+    #[test]
+    fn encodes_the_wikipedia_examples() {
+        assert_eq!(encode(b""), b"\x01\x00");
+        assert_eq!(encode(b"\x00"), b"\x01\x01\x00");
+        assert_eq!(encode(b"\x00\x00"), b"\x01\x01\x01\x00");
+        assert_eq!(encode(b"\x00\x11\x00"), b"\x01\x02\x11\x01\x00");
+        assert_eq!(encode(b"\x11\x22\x00\x33"), b"\x03\x11\x22\x02\x33\x00");
+        assert_eq!(encode(b"\x11\x00\x00\x00"), b"\x02\x11\x01\x01\x01\x00");
+
+        let full: Vec<u8> = (1..=254).collect();
+        let mut want = vec![0xFF];
+        want.extend_from_slice(&full);
+        want.push(0);
+        assert_eq!(encode(&full), want);
+
+        let mut longer = full.clone();
+        longer.push(0xFF);
+        let mut want = vec![0xFF];
+        want.extend_from_slice(&full);
+        want.extend_from_slice(b"\x02\xFF\x00");
+        assert_eq!(encode(&longer), want);
+    }
+
+    #[test]
+    fn decodes_in_place() {
+        let mut buf = *b"\x03\x11\x22\x02\x33";
+        assert_eq!(decode_in_place(&mut buf), Ok(4));
+        assert_eq!(&buf[1..5], b"\x11\x22\x00\x33");
+
+        let mut buf = *b"\x01\x01\x01";
+        assert_eq!(decode_in_place(&mut buf), Ok(2));
+        assert_eq!(&buf[1..3], b"\x00\x00");
+
+        // A full group, then a group that has to move back by one byte.
+        let mut enc = vec![0xFF];
+        enc.extend(std::iter::repeat_n(7u8, 254));
+        enc.extend_from_slice(b"\x02\x08\x02\x09");
+        assert_eq!(decode_in_place(&mut enc), Ok(257));
+        let mut want = vec![7u8; 254];
+        want.extend_from_slice(b"\x08\x00\x09");
+        assert_eq!(&enc[1..258], &want[..]);
+    }
+
+    #[test]
+    fn invalid_code_names_its_offset() {
+        assert_eq!(decode_in_place(&mut { *b"\x05\x11\x22" }), Err(0));
+        assert_eq!(decode_in_place(&mut { *b"\x02\x11\x03\x22" }), Err(2));
+    }
+
+    #[test]
+    fn decoded_len_of_partial_frames() {
+        assert_eq!(decoded_len(b"\x03\x11"), 1);
+        assert_eq!(decoded_len(b"\x03\x11\x22"), 2);
+        assert_eq!(decoded_len(b"\x03\x11\x22\x02"), 3);
+        assert_eq!(decoded_len(b"\x01\x01\x01"), 2);
+        let mut full = vec![0xFF];
+        full.extend(std::iter::repeat_n(1u8, 254));
+        full.push(1);
+        assert_eq!(decoded_len(&full), 254);
+    }
+
+    #[test]
+    fn oversized_encoding_reports_payload_bytes() {
+        // max 2: encodings longer than 3 bytes are oversized at once.
+        let mut codec = Cobs::new().with_max_frame_len(2);
+        let mut buf = BytesMut::from(&b"\x05abcd"[..]);
+        let err = codec.decode(&mut buf).unwrap_err();
+        assert!(matches!(err, Error::FrameTooLong { len: 4, max: 2 }));
+        assert!(buf.is_empty());
+        buf.extend_from_slice(b"ef\x00\x02z\x00");
+        assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), "z");
+        assert_eq!(codec.decode(&mut buf).unwrap(), None);
+    }
+
+    #[test]
+    fn byte_at_a_time_is_scanned_once() {
+        let mut codec = Cobs::new();
+        let mut buf = BytesMut::new();
+        for (i, &b) in b"\x00\x05abcd".iter().enumerate() {
+            buf.extend_from_slice(&[b]);
+            assert_eq!(codec.decode(&mut buf).unwrap(), None);
+            // Everything buffered has been searched: the next search starts
+            // after it, not at the front of the frame.
+            assert_eq!(codec.scanned, i);
+            assert_eq!(codec.scanned, buf.len());
+        }
+        buf.extend_from_slice(b"\x00");
+        assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), "abcd");
+        assert_eq!(codec.scanned, 0);
+    }
+
+    #[test]
+    fn eof_while_discarding_is_silent_and_resets() {
+        let mut codec = Cobs::new().with_max_frame_len(1);
+        let mut buf = BytesMut::from(&b"\x09abc"[..]);
+        assert!(codec.decode_eof(&mut buf).is_err());
+        assert!(buf.is_empty());
+        // The stream is over: a new one (the next datagram) starts clean,
+        // even if nobody calls `decode_eof` again.
+        buf.extend_from_slice(b"\x02x\x00");
+        assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), "x");
+    }
+}

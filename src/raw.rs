@@ -1,5 +1,241 @@
-//! stub
+//! No framing at all: each decode returns whatever bytes are buffered.
+//!
+//! ```text
+//! writes:   "hello"   "world"             "foo"
+//! wire:     h e l l o w o r l d  . . .  f o o
+//! reads:    [h e l l o w o][r l d]      [f o o]
+//! frames:   "hellowo"      "rld"        "foo"
+//! ```
+//!
+//! The frames are whatever the reads happened to return: two writes can come
+//! out as one frame (sticky packets) and one write as two (split packets).
+//! That is the problem every other codec in this crate solves, and `Raw`
+//! exists to show it. It is also the right codec for datagrams (UDP), where
+//! the transport already keeps each message whole: one datagram, one frame.
 
-/// stub
-#[derive(Debug, Clone)]
-pub struct Raw;
+use bytes::{Bytes, BytesMut};
+use tokio_util::codec::{Decoder, Encoder};
+
+use crate::error::Error;
+
+/// The default limit of a raw frame: 64 KiB.
+///
+/// It holds the largest UDP payload (65,507 bytes over IPv4, 65,527 over IPv6
+/// without jumbograms), so with `UdpFramed` one datagram is always one frame.
+pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
+
+/// No framing: every decode returns everything buffered, as one frame.
+///
+/// `Raw` keeps the bytes and loses the boundaries: decoding gives back the
+/// concatenation of everything written, cut wherever the reads were cut.
+/// Only a single item delivered in a single read (or a single datagram)
+/// comes back as itself; this is the sticky/split packet problem in codec form.
+///
+/// # Limit
+///
+/// A frame is at most [`max_frame_len`](Self::max_frame_len) bytes (default
+/// 64 KiB), so one huge read never becomes one huge frame. Since `Raw` has no
+/// frame boundaries to respect, a buffer longer than the limit is not an
+/// error: it is returned in pieces of the limit's size, and every byte is
+/// still delivered exactly once, in order. The encoder refuses payloads over
+/// the limit, and empty payloads, which could not be decoded back.
+///
+/// # Examples
+///
+/// Two writes, one read, one frame:
+///
+/// ```
+/// use framewise::Raw;
+/// use bytes::BytesMut;
+/// use tokio_util::codec::{Decoder, Encoder};
+///
+/// let mut codec = Raw::new();
+/// let mut wire = BytesMut::new();
+/// codec.encode(&b"hello"[..], &mut wire)?;
+/// codec.encode(&b"world"[..], &mut wire)?;
+///
+/// assert_eq!(codec.decode(&mut wire)?.unwrap(), "helloworld");
+/// assert_eq!(codec.decode(&mut wire)?, None);
+/// # Ok::<(), framewise::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raw {
+    /// The largest frame returned or accepted; at least 1, so that a
+    /// non-empty buffer always makes progress.
+    max_frame_len: usize,
+}
+
+impl Raw {
+    /// A raw codec with the default 64 KiB limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(framewise::Raw::new().max_frame_len(), 64 * 1024);
+    /// ```
+    pub fn new() -> Self {
+        Raw {
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+        }
+    }
+
+    /// The same codec with a limit of `max` bytes per frame.
+    ///
+    /// Decoded frames are at most `max` bytes (longer buffers are returned in
+    /// pieces) and the encoder refuses payloads longer than `max`. A limit of
+    /// 0 is taken as 1: a frame must hold at least one byte, or a non-empty
+    /// buffer could never be drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::Raw;
+    /// use bytes::BytesMut;
+    /// use tokio_util::codec::Decoder;
+    ///
+    /// let mut codec = Raw::new().with_max_frame_len(4);
+    /// let mut buf = BytesMut::from(&b"abcdefghij"[..]);
+    /// assert_eq!(codec.decode(&mut buf)?.unwrap(), "abcd");
+    /// assert_eq!(codec.decode(&mut buf)?.unwrap(), "efgh");
+    /// assert_eq!(codec.decode(&mut buf)?.unwrap(), "ij");
+    /// assert_eq!(codec.decode(&mut buf)?, None);
+    /// # Ok::<(), framewise::Error>(())
+    /// ```
+    pub fn with_max_frame_len(mut self, max: usize) -> Self {
+        self.max_frame_len = max.max(1);
+        self
+    }
+
+    /// The largest frame this codec returns or accepts, in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::Raw;
+    /// assert_eq!(Raw::new().with_max_frame_len(1500).max_frame_len(), 1500);
+    /// ```
+    pub fn max_frame_len(&self) -> usize {
+        self.max_frame_len
+    }
+
+    /// Write `payload` as is, if it is non-empty and within the limit.
+    fn encode_slice(&self, payload: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
+        if payload.len() > self.max_frame_len {
+            return Err(Error::FrameTooLong {
+                len: payload.len() as u64,
+                max: self.max_frame_len as u64,
+            });
+        }
+        if payload.is_empty() {
+            return Err(Error::Unencodable {
+                reason: "raw framing cannot carry an empty payload: it writes no bytes".into(),
+            });
+        }
+        dst.extend_from_slice(payload);
+        Ok(())
+    }
+}
+
+impl Default for Raw {
+    /// Same as [`Raw::new`].
+    fn default() -> Self {
+        Raw::new()
+    }
+}
+
+impl Decoder for Raw {
+    type Item = Bytes;
+    type Error = Error;
+
+    /// Everything buffered (at most the limit) as one frame, or `Ok(None)` if
+    /// nothing is buffered.
+    ///
+    /// # Errors
+    ///
+    /// Never.
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+        if src.is_empty() {
+            return Ok(None);
+        }
+        let n = src.len().min(self.max_frame_len);
+        Ok(Some(src.split_to(n).freeze()))
+    }
+
+    /// The same as [`decode`](Self::decode): what is left is a frame, then
+    /// `Ok(None)`.
+    ///
+    /// An empty datagram therefore yields no frame (tokio-util's `UdpFramed`
+    /// calls `decode_eof` until it returns `Ok(None)`, so an empty frame for an
+    /// empty buffer would repeat forever).
+    ///
+    /// # Errors
+    ///
+    /// Never.
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+        self.decode(src)
+    }
+}
+
+/// Writes the payload as is.
+///
+/// # Errors
+///
+/// [`Error::FrameTooLong`] for a payload over the limit, and
+/// [`Error::Unencodable`] for an empty one; nothing is written.
+impl Encoder<Bytes> for Raw {
+    type Error = Error;
+
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Error> {
+        self.encode_slice(&item, dst)
+    }
+}
+
+/// Writes the payload as is.
+///
+/// # Errors
+///
+/// [`Error::FrameTooLong`] for a payload over the limit, and
+/// [`Error::Unencodable`] for an empty one; nothing is written.
+impl<'a> Encoder<&'a [u8]> for Raw {
+    type Error = Error;
+
+    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<(), Error> {
+        self.encode_slice(item, dst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_buffer_is_no_frame() {
+        let mut codec = Raw::new();
+        let mut buf = BytesMut::new();
+        assert_eq!(codec.decode(&mut buf).unwrap(), None);
+        assert_eq!(codec.decode_eof(&mut buf).unwrap(), None);
+    }
+
+    #[test]
+    fn zero_limit_is_one() {
+        let mut codec = Raw::new().with_max_frame_len(0);
+        assert_eq!(codec.max_frame_len(), 1);
+        let mut buf = BytesMut::from(&b"ab"[..]);
+        assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), "a");
+        assert_eq!(codec.decode_eof(&mut buf).unwrap().unwrap(), "b");
+        assert_eq!(codec.decode_eof(&mut buf).unwrap(), None);
+    }
+
+    #[test]
+    fn encoder_refusals_write_nothing() {
+        let mut codec = Raw::new().with_max_frame_len(3);
+        let mut buf = BytesMut::new();
+        let err = codec.encode(&b"abcd"[..], &mut buf).unwrap_err();
+        assert_eq!(err.to_string(), "frame of 4 bytes exceeds the limit of 3");
+        let err = codec.encode(Bytes::new(), &mut buf).unwrap_err();
+        assert!(matches!(err, Error::Unencodable { .. }));
+        assert!(buf.is_empty());
+        codec.encode(&b"abc"[..], &mut buf).unwrap();
+        assert_eq!(&buf[..], b"abc");
+    }
+}
