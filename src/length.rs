@@ -250,16 +250,16 @@ impl LengthPrefixedBuilder {
                 ),
             ));
         }
-        if let Some(strip) = self.strip {
-            if strip > self.max_frame_len {
-                return Err(ConfigError::invalid(
-                    "strip",
-                    format!(
-                        "stripping {strip} bytes leaves nothing of frames limited to {} bytes",
-                        self.max_frame_len
-                    ),
-                ));
-            }
+        if let Some(strip) = self.strip
+            && strip > self.max_frame_len
+        {
+            return Err(ConfigError::invalid(
+                "strip",
+                format!(
+                    "stripping {strip} bytes leaves nothing of frames limited to {} bytes",
+                    self.max_frame_len
+                ),
+            ));
         }
         Ok(LengthPrefixed {
             layout: self,
