@@ -94,14 +94,12 @@ fn any_bad_specs_list_what_is_accepted() {
     }
 }
 
+/// Decodes a stream split at the given cuts, as `common::run` does.
+type Reference = Box<dyn Fn(&[u8], &[usize]) -> Vec<common::Event<Bytes>>>;
+
 /// The spec and the codec it must behave exactly like.
-fn pairs() -> Vec<(
-    &'static str,
-    Box<dyn Fn(&[u8], &[usize]) -> Vec<common::Event<Bytes>>>,
-)> {
-    fn with<D>(
-        make: impl Fn() -> D + 'static,
-    ) -> Box<dyn Fn(&[u8], &[usize]) -> Vec<common::Event<Bytes>>>
+fn pairs() -> Vec<(&'static str, Reference)> {
+    fn with<D>(make: impl Fn() -> D + 'static) -> Reference
     where
         D: Decoder<Error = framewise::Error>,
         D::Item: Into<Bytes>,
