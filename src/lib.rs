@@ -196,6 +196,8 @@ mod error;
 mod fixed;
 mod length;
 mod lines;
+#[cfg(feature = "net")]
+pub mod net;
 mod raw;
 mod any;
 

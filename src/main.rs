@@ -1,2 +1,393 @@
-//! The `framewise` command-line tool.
-fn main() {}
+//! The `framewise` command-line tool: a thin layer over `framewise::net`.
+//!
+//! Each subcommand is one variant of [`Command`] with its own argument struct
+//! and `run` function; adding one means adding a variant, a struct and a
+//! match arm in [`main`].
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+#[cfg(unix)]
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bytes::Bytes;
+use clap::{Args, Parser, Subcommand};
+use framewise::AnyCodec;
+use framewise::net::{
+    self, DEFAULT_ECHO_PORT, DEFAULT_TIME_PORT, EchoServer, Endpoint, Server, TimeServer,
+};
+use futures::StreamExt;
+use tokio_util::codec::FramedRead;
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  framewise serve echo                          # echo lines on 127.0.0.1:7007
+  framewise send hello world                    # talk to it
+  framewise serve time --udp                    # time over UDP on 127.0.0.1:7037
+  framewise send --udp --connect 127.0.0.1:7037 '%H:%M:%S'
+  framewise chat --bind 127.0.0.1:9000 --peer 127.0.0.1:9001
+
+Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) to change how much.";
+
+/// Framing codecs for byte streams, and the classic socket-tutorial programs
+/// built on them.
+#[derive(Debug, Parser)]
+#[command(name = "framewise", version, after_help = MAIN_EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a server (echo or time) until Ctrl-C or SIGTERM.
+    #[command(subcommand)]
+    Serve(Serve),
+    /// Send messages as frames and print each reply frame.
+    #[command(after_help = SEND_EXAMPLES)]
+    Send(SendArgs),
+    /// Two-way chat over UDP: lines typed go to the peer, datagrams received
+    /// are printed.
+    #[command(after_help = CHAT_EXAMPLES)]
+    Chat(ChatArgs),
+}
+
+#[derive(Debug, Subcommand)]
+#[command(after_help = "\
+Examples:
+  framewise serve echo --codec length
+  framewise serve time --udp")]
+enum Serve {
+    /// Echo every frame back as a frame of the same codec.
+    #[command(after_help = ECHO_EXAMPLES)]
+    Echo(EchoArgs),
+    /// Reply to each frame (a strftime format) with the local time in it.
+    #[command(after_help = TIME_EXAMPLES)]
+    Time(TimeArgs),
+}
+
+const ECHO_EXAMPLES: &str = "\
+Examples:
+  framewise serve echo
+  framewise serve echo --listen 127.0.0.1:7007 --listen [::1]:7007 --greeting welcome --quit exit
+  framewise serve echo --codec 'length:u16le' --max-conns 100 --idle-timeout 30
+  framewise serve echo --udp --codec raw
+
+Talk to it:
+  framewise send hello world
+  printf 'hello\\nworld\\n' | nc 127.0.0.1 7007";
+
+const TIME_EXAMPLES: &str = "\
+Each request frame is a strftime format (an empty one means '%Y-%m-%d %X');
+a format that is not UTF-8 or not valid gets a reply starting with 'error:'.
+
+Examples:
+  framewise serve time
+  framewise serve time --udp
+  framewise send --connect 127.0.0.1:7037 '%H:%M:%S' ''
+  framewise send --udp --connect 127.0.0.1:7037 '%A %d %B %Y'";
+
+const SEND_EXAMPLES: &str = "\
+Examples:
+  framewise send hello world                     # to the echo server on 127.0.0.1:7007
+  printf 'a\\nb\\n' | framewise send              # each line of stdin is a message
+  framewise send --codec length --connect [::1]:7007 hello
+  framewise send --udp --connect 127.0.0.1:7037 '%H:%M'
+
+Exits 0 when the server has closed the connection (TCP, Unix) or every message
+got its reply (UDP); otherwise non-zero, with one line saying what happened.";
+
+const CHAT_EXAMPLES: &str = "\
+Examples (two terminals):
+  framewise chat --bind 127.0.0.1:9000 --peer 127.0.0.1:9001
+  framewise chat --bind 127.0.0.1:9001 --peer 127.0.0.1:9000
+
+Ctrl-D (end of input) or Ctrl-C ends the chat.";
+
+/// Where and how a server listens; shared by `serve echo` and `serve time`.
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on; may be repeated, IPv4 or IPv6 ([::1]:7007).
+    /// Default: 127.0.0.1 on the server's port (echo 7007, time 7037), unless
+    /// --unix is given. Port 0 picks a free port; the ports are printed as
+    /// "listening on tcp ADDR" lines on stdout.
+    #[arg(long = "listen", value_name = "ADDR")]
+    listen: Vec<SocketAddr>,
+    /// Also serve a Unix domain socket at PATH (a stale socket file is
+    /// replaced; the file is removed at exit).
+    #[cfg(unix)]
+    #[arg(long, value_name = "PATH", conflicts_with = "udp")]
+    unix: Option<PathBuf>,
+    /// Serve UDP instead of TCP on the --listen addresses: each datagram is a
+    /// request, each reply frame a datagram.
+    #[arg(long)]
+    udp: bool,
+    /// The framing: lines, lines-crlf, delim:BYTES, length, length:u16le,
+    /// length:varint, fixed:N, cobs, raw, each with an optional ,max=N.
+    /// Default: lines (TCP, Unix), raw (UDP: the datagram is the frame).
+    /// Over UDP any other codec reads whole frames inside each datagram.
+    #[arg(long, value_name = "SPEC")]
+    codec: Option<AnyCodec>,
+    /// At most N connections at once; further clients are refused (they get
+    /// one "error: server is full" frame and are closed), not queued.
+    /// Default: no limit.
+    #[arg(long, value_name = "N")]
+    max_conns: Option<usize>,
+    /// Close a connection when no whole frame arrives (or its replies are not
+    /// read) for SECS seconds; the client gets an "error: idle" frame first.
+    /// Default: never.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    idle_timeout: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+struct EchoArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+    /// One frame sent to each client as soon as it connects.
+    #[arg(long, value_name = "TEXT")]
+    greeting: Option<String>,
+    /// A frame equal to WORD closes that connection cleanly (it is not
+    /// echoed).
+    #[arg(long = "quit", value_name = "WORD")]
+    quit: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct TimeArgs {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Args)]
+struct SendArgs {
+    /// The server's address. Default: 127.0.0.1:7007 (the echo server).
+    #[arg(long, value_name = "ADDR")]
+    connect: Option<SocketAddr>,
+    /// Connect to a Unix domain socket instead.
+    #[cfg(unix)]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["connect", "udp"])]
+    unix: Option<PathBuf>,
+    /// Send datagrams over UDP (one per message; one reply expected each).
+    #[arg(long)]
+    udp: bool,
+    /// The framing (see `framewise serve echo --help`). Default: lines over
+    /// TCP and Unix sockets, raw over UDP.
+    #[arg(long, value_name = "SPEC")]
+    codec: Option<AnyCodec>,
+    /// Give up connecting, or waiting for the server after the last
+    /// message, after SECS seconds.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
+    timeout: Duration,
+    /// The messages, one frame each. None: each line of stdin is one.
+    #[arg(value_name = "MESSAGE")]
+    messages: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct ChatArgs {
+    /// The local UDP address to receive on.
+    #[arg(long, value_name = "ADDR")]
+    bind: SocketAddr,
+    /// The peer's UDP address.
+    #[arg(long, value_name = "ADDR")]
+    peer: SocketAddr,
+}
+
+fn parse_secs(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| format!("{s:?} is not a number of seconds"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    let result = match cli.command {
+        Command::Serve(Serve::Echo(args)) => {
+            init_logs("info");
+            runtime.block_on(serve_echo(args))
+        }
+        Command::Serve(Serve::Time(args)) => {
+            init_logs("info");
+            runtime.block_on(serve_time(args))
+        }
+        Command::Send(args) => {
+            init_logs("warn");
+            runtime.block_on(send(args))
+        }
+        Command::Chat(args) => {
+            init_logs("warn");
+            runtime.block_on(chat(args))
+        }
+    };
+    let code = match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    };
+    // A read of stdin blocks a runtime thread that cannot be interrupted;
+    // do not wait for it on the way out.
+    runtime.shutdown_background();
+    code
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("framewise: error: {message}");
+    ExitCode::FAILURE
+}
+
+fn init_logs(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+impl ServeArgs {
+    /// The codec and the endpoints these arguments ask for.
+    fn resolve(&self, default_port: u16) -> (AnyCodec, Vec<Endpoint>) {
+        let codec = self.codec.clone().unwrap_or_else(|| {
+            let spec = if self.udp { "raw" } else { "lines" };
+            spec.parse().expect("the default codec specs parse")
+        });
+        let mut endpoints: Vec<Endpoint> = self
+            .listen
+            .iter()
+            .map(|&a| match self.udp {
+                true => Endpoint::Udp(a),
+                false => Endpoint::Tcp(a),
+            })
+            .collect();
+        #[cfg(unix)]
+        let unix = self.unix.clone();
+        #[cfg(not(unix))]
+        let unix: Option<()> = None;
+        if endpoints.is_empty() && unix.is_none() {
+            let a = SocketAddr::from(([127, 0, 0, 1], default_port));
+            endpoints.push(match self.udp {
+                true => Endpoint::Udp(a),
+                false => Endpoint::Tcp(a),
+            });
+        }
+        #[cfg(unix)]
+        if let Some(path) = unix {
+            endpoints.push(Endpoint::Unix(path));
+        }
+        (codec, endpoints)
+    }
+}
+
+async fn serve_echo(args: EchoArgs) -> Result<(), String> {
+    let (codec, endpoints) = args.serve.resolve(DEFAULT_ECHO_PORT);
+    let mut server = EchoServer::new(codec.clone());
+    if let Some(greeting) = args.greeting {
+        server = server.greeting(greeting);
+    }
+    if let Some(quit) = args.quit {
+        server = server.quit_word(quit);
+    }
+    if let Some(n) = args.serve.max_conns {
+        server = server.max_conns(n);
+    }
+    if let Some(after) = args.serve.idle_timeout {
+        server = server.idle_timeout(after);
+    }
+    let server = server.bind(&endpoints).await.map_err(|e| e.to_string())?;
+    run_server(server, "echo", &codec).await
+}
+
+async fn serve_time(args: TimeArgs) -> Result<(), String> {
+    let (codec, endpoints) = args.serve.resolve(DEFAULT_TIME_PORT);
+    let mut server = TimeServer::new(codec.clone());
+    if let Some(n) = args.serve.max_conns {
+        server = server.max_conns(n);
+    }
+    if let Some(after) = args.serve.idle_timeout {
+        server = server.idle_timeout(after);
+    }
+    let server = server.bind(&endpoints).await.map_err(|e| e.to_string())?;
+    run_server(server, "time", &codec).await
+}
+
+/// Prints where the server listens, then runs it until Ctrl-C or SIGTERM.
+async fn run_server(server: Server, service: &str, codec: &AnyCodec) -> Result<(), String> {
+    let signal = net::shutdown_signal().map_err(|e| format!("cannot handle signals: {e}"))?;
+    {
+        let mut out = std::io::stdout().lock();
+        for endpoint in server.endpoints() {
+            // Tests and scripts read the port from this line.
+            let _ = writeln!(out, "listening on {endpoint} ({service}, codec {codec})");
+        }
+        let _ = out.flush();
+    }
+    server
+        .run(async {
+            let which = signal.await;
+            tracing::info!("received {which}, shutting down");
+        })
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+async fn send(args: SendArgs) -> Result<(), String> {
+    let connect = args
+        .connect
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], DEFAULT_ECHO_PORT)));
+    let mut endpoint = match args.udp {
+        true => Endpoint::Udp(connect),
+        false => Endpoint::Tcp(connect),
+    };
+    #[cfg(unix)]
+    if let Some(path) = args.unix {
+        endpoint = Endpoint::Unix(path);
+    }
+    let codec = args.codec.unwrap_or_else(|| {
+        let spec = if args.udp { "raw" } else { "lines" };
+        spec.parse().expect("the default codec specs parse")
+    });
+    let stdout = tokio::io::stdout();
+    let result = if args.messages.is_empty() {
+        let lines = framewise::Delimited::new(b"\n")
+            .map_err(|e| e.to_string())?
+            .with_max_frame_len(16 << 20);
+        let lines = FramedRead::new(tokio::io::stdin(), lines).map(|line| {
+            line.map(|line| match line.last() {
+                Some(b'\r') => line.slice(..line.len() - 1),
+                _ => line,
+            })
+            .map_err(std::io::Error::from)
+        });
+        net::send(&endpoint, codec, args.timeout, lines, stdout).await
+    } else {
+        let messages = futures::stream::iter(args.messages.into_iter().map(|m| Ok(Bytes::from(m))));
+        net::send(&endpoint, codec, args.timeout, messages, stdout).await
+    };
+    result.map(drop).map_err(|e| e.to_string())
+}
+
+async fn chat(args: ChatArgs) -> Result<(), String> {
+    let socket = tokio::net::UdpSocket::bind(args.bind)
+        .await
+        .map_err(|e| format!("cannot bind udp {}: {e}", args.bind))?;
+    let local = socket.local_addr().map_err(|e| e.to_string())?;
+    eprintln!(
+        "chatting on udp {local} with {}; type lines, Ctrl-D to end",
+        args.peer
+    );
+    let signal = net::shutdown_signal().map_err(|e| format!("cannot handle signals: {e}"))?;
+    tokio::select! {
+        r = net::chat(socket, args.peer, tokio::io::stdin(), tokio::io::stdout()) => {
+            r.map_err(|e| e.to_string())
+        }
+        _ = signal => Ok(()),
+    }
+}

@@ -1,0 +1,878 @@
+//! The machinery shared by the echo and time servers: listeners, one task per
+//! connection, the batched reply loop, UDP, limits and graceful shutdown.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+#[cfg(unix)]
+use std::path::PathBuf;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, Sleep};
+use tokio_util::codec::{Decoder, Framed};
+use tokio_util::sync::CancellationToken;
+use tokio_util::udp::UdpFramed;
+use tracing::{debug, error, info, warn};
+
+use super::Endpoint;
+use super::datagram::Datagram;
+use crate::{AnyCodec, Error};
+
+/// How long a closing connection may take to send its last frames and to
+/// drain what the client is still sending. Closing a socket with unread
+/// input makes the kernel send a reset, which can destroy replies the client
+/// has not read yet; draining first (a "lingering close") avoids that.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// What a server does with each frame.
+#[derive(Debug, Clone)]
+pub(crate) enum Service {
+    /// Send the frame back.
+    Echo {
+        /// Sent as soon as a client connects.
+        greeting: Option<Bytes>,
+        /// A frame equal to this closes the connection.
+        quit: Option<Bytes>,
+    },
+    /// Reply with the local time in the strftime format of the frame.
+    Time,
+}
+
+impl Service {
+    fn name(&self) -> &'static str {
+        match self {
+            Service::Echo { .. } => "echo",
+            Service::Time => "time",
+        }
+    }
+
+    fn greeting(&self) -> Option<&Bytes> {
+        match self {
+            Service::Echo { greeting, .. } => greeting.as_ref(),
+            Service::Time => None,
+        }
+    }
+
+    fn is_quit(&self, frame: &Bytes) -> bool {
+        match self {
+            Service::Echo { quit: Some(q), .. } => frame == q,
+            _ => false,
+        }
+    }
+
+    /// The reply to one frame; `max` is the longest frame the codec sends.
+    fn reply(&self, frame: Bytes, max: usize) -> Bytes {
+        match self {
+            Service::Echo { .. } => frame,
+            Service::Time => super::time::reply(&frame, max),
+        }
+    }
+}
+
+/// A server's settings, shared by all of its connections.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) codec: AnyCodec,
+    pub(crate) service: Service,
+    pub(crate) max_conns: Option<usize>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) grace: Duration,
+}
+
+impl Config {
+    pub(crate) fn new(codec: AnyCodec, service: Service) -> Self {
+        Config {
+            codec,
+            service,
+            max_conns: None,
+            idle_timeout: None,
+            grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What a server did, returned by [`Server::run`].
+///
+/// # Examples
+///
+/// ```
+/// let stats = framewise::net::ServerStats::default();
+/// assert_eq!(stats.connections, 0);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerStats {
+    /// Stream connections served (TCP and Unix), not counting refused ones.
+    pub connections: u64,
+    /// Stream connections refused because `max_conns` were open.
+    pub refused: u64,
+    /// Frames received, over all connections and datagrams.
+    pub frames_in: u64,
+    /// Frames sent (greetings, replies and `error:` frames).
+    pub frames_out: u64,
+    /// UDP datagrams dropped because they did not decode.
+    pub bad_datagrams: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    connections: AtomicU64,
+    refused: AtomicU64,
+    frames_in: AtomicU64,
+    frames_out: AtomicU64,
+    bad_datagrams: AtomicU64,
+}
+
+impl Counters {
+    fn add(&self, n: &Counts) {
+        self.frames_in.fetch_add(n.frames_in, Ordering::Relaxed);
+        self.frames_out.fetch_add(n.frames_out, Ordering::Relaxed);
+    }
+
+    fn snapshot(&self) -> ServerStats {
+        ServerStats {
+            connections: self.connections.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
+            frames_in: self.frames_in.load(Ordering::Relaxed),
+            frames_out: self.frames_out.load(Ordering::Relaxed),
+            bad_datagrams: self.bad_datagrams.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Frame counts of one connection or socket, kept locally and added to the
+/// shared counters once, when it closes.
+#[derive(Debug, Default)]
+struct Counts {
+    frames_in: u64,
+    frames_out: u64,
+}
+
+/// A Unix socket file, removed when the listener is done with it.
+#[cfg(unix)]
+#[derive(Debug)]
+struct SocketFile(PathBuf);
+
+#[cfg(unix)]
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A bound server: listening sockets ready to be [run](Server::run).
+///
+/// Made by [`EchoServer::bind`](super::EchoServer::bind) or
+/// [`TimeServer::bind`](super::TimeServer::bind). Connections are accepted
+/// (by the kernel) as soon as it is bound, and served once it runs.
+///
+/// # Examples
+///
+/// ```
+/// use framewise::net::{Endpoint, TimeServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let server = TimeServer::new("lines".parse()?)
+///     .bind(&[
+///         Endpoint::Tcp("127.0.0.1:0".parse()?),
+///         Endpoint::Udp("127.0.0.1:0".parse()?),
+///     ])
+///     .await?;
+/// assert_eq!(server.endpoints().len(), 2);
+/// assert_ne!(server.tcp_addrs()[0].port(), 0);
+/// let stats = server.run(async {}).await?; // stops at once
+/// assert_eq!(stats.connections, 0);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Server {
+    config: Arc<Config>,
+    endpoints: Vec<Endpoint>,
+    tcp: Vec<TcpListener>,
+    #[cfg(unix)]
+    unix: Vec<(tokio::net::UnixListener, SocketFile)>,
+    udp: Vec<UdpSocket>,
+}
+
+impl Server {
+    pub(crate) async fn bind(config: Config, endpoints: &[Endpoint]) -> io::Result<Server> {
+        let mut server = Server {
+            config: Arc::new(config),
+            endpoints: Vec::new(),
+            tcp: Vec::new(),
+            #[cfg(unix)]
+            unix: Vec::new(),
+            udp: Vec::new(),
+        };
+        for endpoint in endpoints {
+            let context = |e: io::Error| {
+                io::Error::new(e.kind(), format!("cannot listen on {endpoint}: {e}"))
+            };
+            match endpoint {
+                Endpoint::Tcp(addr) => {
+                    let l = TcpListener::bind(addr).await.map_err(context)?;
+                    server.endpoints.push(Endpoint::Tcp(l.local_addr()?));
+                    server.tcp.push(l);
+                }
+                Endpoint::Udp(addr) => {
+                    let s = UdpSocket::bind(addr).await.map_err(context)?;
+                    server.endpoints.push(Endpoint::Udp(s.local_addr()?));
+                    server.udp.push(s);
+                }
+                #[cfg(unix)]
+                Endpoint::Unix(path) => {
+                    let l = bind_unix(path).map_err(context)?;
+                    server.endpoints.push(endpoint.clone());
+                    server.unix.push((l, SocketFile(path.clone())));
+                }
+            }
+        }
+        if server.endpoints.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "nothing to listen on: no endpoint given",
+            ));
+        }
+        Ok(server)
+    }
+
+    /// Where the server listens, in the order given to `bind`, with the
+    /// ports actually bound (a port 0 is replaced by the one the system
+    /// picked).
+    ///
+    /// # Examples
+    ///
+    /// See [`Server`].
+    pub fn endpoints(&self) -> &[Endpoint] {
+        &self.endpoints
+    }
+
+    /// The bound TCP addresses, in the order given to `bind`.
+    ///
+    /// # Examples
+    ///
+    /// See [`Server`].
+    pub fn tcp_addrs(&self) -> Vec<SocketAddr> {
+        self.endpoints
+            .iter()
+            .filter_map(|e| match e {
+                Endpoint::Tcp(a) => Some(*a),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The bound UDP addresses, in the order given to `bind`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::net::{EchoServer, Endpoint};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = EchoServer::new("raw".parse()?)
+    ///     .bind(&[Endpoint::Udp("127.0.0.1:0".parse()?)])
+    ///     .await?;
+    /// assert_eq!(server.udp_addrs().len(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn udp_addrs(&self) -> Vec<SocketAddr> {
+        self.endpoints
+            .iter()
+            .filter_map(|e| match e {
+                Endpoint::Udp(a) => Some(*a),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Serves every endpoint until `shutdown` resolves, then shuts down
+    /// gracefully and returns what was done.
+    ///
+    /// Each stream connection gets its own task. On shutdown the server
+    /// stops accepting, every connection stops waiting for new input,
+    /// flushes the replies to the frames it has already received and closes;
+    /// connections still open after the grace period (5 s unless set with
+    /// `shutdown_grace`) are cut. UDP sockets stop at once.
+    ///
+    /// With `max_conns` set, a client that connects while that many are open
+    /// is refused: it gets one `error: server is full ...` frame and is
+    /// closed.
+    ///
+    /// # Examples
+    ///
+    /// See [the module docs](super).
+    ///
+    /// # Errors
+    ///
+    /// None at present: errors of single connections, accepts and datagrams
+    /// are logged and do not stop the server. The `Result` leaves room for
+    /// errors that would.
+    pub async fn run<F>(self, shutdown: F) -> io::Result<ServerStats>
+    where
+        F: Future<Output = ()>,
+    {
+        let Server {
+            config,
+            endpoints,
+            tcp,
+            #[cfg(unix)]
+            unix,
+            udp,
+        } = self;
+        let counters = Arc::new(Counters::default());
+        let token = CancellationToken::new();
+        let slots = config.max_conns.map(|n| Arc::new(Semaphore::new(n)));
+        let mut tasks = JoinSet::new();
+        for socket in udp {
+            tasks.spawn(serve_udp(
+                socket,
+                config.clone(),
+                counters.clone(),
+                token.child_token(),
+            ));
+        }
+        let service = config.service.name();
+        info!(
+            service,
+            codec = %config.codec,
+            endpoints = %DisplayList(&endpoints),
+            "server running"
+        );
+
+        let mut shutdown = pin!(shutdown);
+        let mut next_id: u64 = 0;
+        // Which listener to poll first, so a busy one cannot starve the others.
+        let mut rotate = 0usize;
+        #[cfg(unix)]
+        let listeners = tcp.len() + unix.len();
+        #[cfg(not(unix))]
+        let listeners = tcp.len();
+        loop {
+            let accepted = tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                    if let Err(e) = done
+                        && e.is_panic()
+                    {
+                        error!(service, "a connection task panicked: {e}");
+                    }
+                    continue;
+                }
+                accepted = poll_fn(|cx| {
+                    for k in 0..listeners {
+                        let i = (rotate + k) % listeners;
+                        let polled = if i < tcp.len() {
+                            tcp[i].poll_accept(cx).map(|r| r.map(|(s, peer)| Stream::Tcp(s, peer)))
+                        } else {
+                            #[cfg(unix)]
+                            {
+                                let (l, file) = &unix[i - tcp.len()];
+                                l.poll_accept(cx)
+                                    .map(|r| r.map(|(s, _)| Stream::Unix(s, file.0.clone())))
+                            }
+                            #[cfg(not(unix))]
+                            unreachable!()
+                        };
+                        if polled.is_ready() {
+                            rotate = rotate.wrapping_add(1);
+                            return polled;
+                        }
+                    }
+                    Poll::Pending
+                }), if listeners > 0 => accepted,
+            };
+            let stream = match accepted {
+                Ok(stream) => stream,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before it
+                    // was accepted: not the server's end. Pause briefly so a
+                    // persistent error does not spin.
+                    warn!(service, "accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            next_id += 1;
+            let permit = match &slots {
+                None => None,
+                Some(slots) => match slots.clone().try_acquire_owned() {
+                    Ok(permit) => Some(permit),
+                    Err(_) => {
+                        counters.refused.fetch_add(1, Ordering::Relaxed);
+                        let max = config.max_conns.unwrap_or(0);
+                        info!(service, conn = next_id, peer = %stream.peer(), max, "connection refused: server full");
+                        tasks.spawn(stream.refuse(config.codec.clone(), max));
+                        continue;
+                    }
+                },
+            };
+            counters.connections.fetch_add(1, Ordering::Relaxed);
+            let conn = Conn {
+                id: next_id,
+                config: config.clone(),
+                counters: counters.clone(),
+                token: token.child_token(),
+            };
+            tasks.spawn(async move {
+                conn.serve(stream).await;
+                drop(permit);
+            });
+        }
+
+        // Stop accepting: close the listeners (and remove socket files).
+        drop(tcp);
+        #[cfg(unix)]
+        drop(unix);
+        info!(
+            service,
+            open = tasks.len(),
+            grace = ?config.grace,
+            "shutting down: no new connections; letting open ones finish"
+        );
+        token.cancel();
+        let deadline = Instant::now() + config.grace;
+        loop {
+            match tokio::time::timeout_at(deadline, tasks.join_next()).await {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => {
+                    warn!(
+                        service,
+                        open = tasks.len(),
+                        "grace period over: closing the remaining connections"
+                    );
+                    tasks.shutdown().await;
+                    break;
+                }
+            }
+        }
+        let stats = counters.snapshot();
+        info!(
+            service,
+            connections = stats.connections,
+            refused = stats.refused,
+            frames_in = stats.frames_in,
+            frames_out = stats.frames_out,
+            "server stopped"
+        );
+        Ok(stats)
+    }
+}
+
+/// Binds a Unix socket, replacing a stale socket file left by a server that
+/// did not clean up (one that nobody answers on), but never a live one.
+#[cfg(unix)]
+fn bind_unix(path: &std::path::Path) -> io::Result<tokio::net::UnixListener> {
+    match tokio::net::UnixListener::bind(path) {
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+            match std::os::unix::net::UnixStream::connect(path) {
+                Err(c) if c.kind() == io::ErrorKind::ConnectionRefused => {
+                    std::fs::remove_file(path)?;
+                    tokio::net::UnixListener::bind(path)
+                }
+                _ => Err(e),
+            }
+        }
+        r => r,
+    }
+}
+
+struct DisplayList<'a>(&'a [Endpoint]);
+
+impl fmt::Display for DisplayList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An accepted stream connection.
+enum Stream {
+    Tcp(TcpStream, SocketAddr),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixStream, PathBuf),
+}
+
+impl Stream {
+    fn peer(&self) -> String {
+        match self {
+            Stream::Tcp(_, peer) => peer.to_string(),
+            #[cfg(unix)]
+            Stream::Unix(_, path) => format!("unix {}", path.display()),
+        }
+    }
+
+    /// Tells the client the server is full, then closes.
+    async fn refuse(self, codec: AnyCodec, max: usize) {
+        let msg = Bytes::from(format!(
+            "error: server is full ({max} connections), try again later"
+        ));
+        match self {
+            Stream::Tcp(s, _) => goodbye(&mut Framed::new(s, codec), Some(msg), true).await,
+            #[cfg(unix)]
+            Stream::Unix(s, _) => goodbye(&mut Framed::new(s, codec), Some(msg), true).await,
+        }
+    }
+}
+
+/// Why a connection ended.
+#[derive(Debug)]
+enum End {
+    /// The client closed its side after whole frames.
+    Eof,
+    /// The client sent the quit word.
+    Quit,
+    /// No whole frame arrived (or no reply could be written) for this long.
+    Idle(Duration),
+    /// The server is shutting down.
+    Shutdown,
+    /// The client sent something the codec cannot decode.
+    BadFrame(Error),
+    /// A reply could not be framed, nor an `error:` frame in its place.
+    Unframable(Error),
+    /// The connection failed (reset, broken pipe).
+    Io(io::Error),
+}
+
+impl End {
+    fn from_error(e: Error) -> End {
+        match e {
+            Error::Io(e) => End::Io(e),
+            e => End::BadFrame(e),
+        }
+    }
+
+    /// The last frame the client gets, if any.
+    fn farewell(&self) -> Option<Bytes> {
+        match self {
+            End::BadFrame(e) => Some(Bytes::from(format!("error: {e}"))),
+            End::Idle(d) => Some(Bytes::from(format!(
+                "error: idle for {} s, closing",
+                d.as_secs_f64()
+            ))),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for End {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            End::Eof => f.write_str("closed by the client"),
+            End::Quit => f.write_str("quit word received"),
+            End::Idle(d) => write!(f, "idle for {d:?}"),
+            End::Shutdown => f.write_str("server shutting down"),
+            End::BadFrame(e) => write!(f, "bad frame: {e}"),
+            End::Unframable(e) => write!(f, "cannot frame a reply: {e}"),
+            End::Io(e) => write!(f, "i/o error: {e}"),
+        }
+    }
+}
+
+/// One stream connection's task.
+struct Conn {
+    id: u64,
+    config: Arc<Config>,
+    counters: Arc<Counters>,
+    /// Cancelled when the server shuts down (a child token, so waiting on it
+    /// touches only this connection's lock).
+    token: CancellationToken,
+}
+
+impl Conn {
+    async fn serve(self, stream: Stream) {
+        let peer = stream.peer();
+        let service = self.config.service.name();
+        info!(service, conn = self.id, %peer, "connection opened");
+        let mut n = Counts::default();
+        let end = match stream {
+            Stream::Tcp(s, _) => {
+                // Replies are already batched into one write per burst of
+                // frames; Nagle's algorithm would only add delay to them.
+                let _ = s.set_nodelay(true);
+                self.run(s, &mut n).await
+            }
+            #[cfg(unix)]
+            Stream::Unix(s, _) => self.run(s, &mut n).await,
+        };
+        self.counters.add(&n);
+        info!(
+            service,
+            conn = self.id,
+            %peer,
+            frames_in = n.frames_in,
+            frames_out = n.frames_out,
+            "connection closed: {end}"
+        );
+    }
+
+    async fn run<IO>(&self, io: IO, n: &mut Counts) -> End
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        let mut framed = Framed::new(io, self.config.codec.clone());
+        let end = self.frames(&mut framed, n).await;
+        if matches!(end, End::Io(_)) {
+            return end;
+        }
+        let farewell = end.farewell();
+        if farewell.is_some() {
+            n.frames_out += 1;
+        }
+        // After end of input there is nothing left to drain.
+        let drain = !matches!(end, End::Eof | End::BadFrame(Error::Truncated { .. }));
+        goodbye(&mut framed, farewell, drain).await;
+        end
+    }
+
+    /// Reads frames and writes replies until the connection should end.
+    async fn frames<IO>(&self, framed: &mut Framed<IO, AnyCodec>, n: &mut Counts) -> End
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        if let Some(greeting) = self.config.service.greeting() {
+            if let Err(end) = self.feed(framed, greeting.clone(), n).await {
+                return end;
+            }
+            if let Err(e) = SinkExt::<Bytes>::flush(framed).await {
+                return End::from_error(e);
+            }
+        }
+        let idle_after = self.config.idle_timeout;
+        // The idle deadline is reset whenever a whole frame arrives, so a
+        // client that trickles bytes without finishing a frame (slowloris) is
+        // closed as well as a silent one.
+        let mut idle: Option<Pin<Box<Sleep>>> = idle_after.map(|d| Box::pin(tokio::time::sleep(d)));
+        let mut cancelled = pin!(self.token.cancelled());
+        loop {
+            let next = tokio::select! {
+                biased;
+                () = &mut cancelled => return End::Shutdown,
+                () = expired(&mut idle) => return End::Idle(idle_after.unwrap_or_default()),
+                next = framed.next() => next,
+            };
+            let first = match next {
+                None => return End::Eof,
+                Some(Ok(frame)) => frame,
+                Some(Err(e)) => return End::from_error(e),
+            };
+            let batch = self.batch(framed, first, n);
+            let end = match (&mut idle, idle_after) {
+                (Some(sleep), Some(after)) => {
+                    sleep.as_mut().reset(Instant::now() + after);
+                    // A client that stops reading stalls our writes: that
+                    // counts as idle too.
+                    tokio::select! {
+                        biased;
+                        end = batch => end,
+                        () = sleep.as_mut() => Some(End::Idle(after)),
+                    }
+                }
+                _ => batch.await,
+            };
+            if let Some(end) = end {
+                return end;
+            }
+        }
+    }
+
+    /// Replies to `first` and to every whole frame already buffered behind
+    /// it, then flushes once.
+    async fn batch<IO>(
+        &self,
+        framed: &mut Framed<IO, AnyCodec>,
+        first: Bytes,
+        n: &mut Counts,
+    ) -> Option<End>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        let max = self.config.codec.max_frame_len();
+        let mut frame = first;
+        loop {
+            n.frames_in += 1;
+            if self.config.service.is_quit(&frame) {
+                return Some(End::Quit);
+            }
+            let reply = self.config.service.reply(frame, max);
+            if let Err(end) = self.feed(framed, reply, n).await {
+                return Some(end);
+            }
+            // The next frame straight from the read buffer, without waiting
+            // for I/O: flush only when no whole frame is left.
+            match decode_buffered(framed) {
+                Ok(Some(next)) => frame = next,
+                Ok(None) => break,
+                Err(e) => return Some(End::from_error(e)),
+            }
+        }
+        match SinkExt::<Bytes>::flush(framed).await {
+            Ok(()) => None,
+            Err(e) => Some(End::from_error(e)),
+        }
+    }
+
+    /// Queues one reply; a reply the codec refuses (a time format with a
+    /// newline on `lines`) is replaced by an `error:` frame.
+    async fn feed<IO>(
+        &self,
+        framed: &mut Framed<IO, AnyCodec>,
+        reply: Bytes,
+        n: &mut Counts,
+    ) -> Result<(), End>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        match framed.feed(reply).await {
+            Ok(()) => {}
+            Err(Error::Io(e)) => return Err(End::Io(e)),
+            Err(refused) => {
+                debug!(conn = self.id, "reply refused by the codec: {refused}");
+                let msg = Bytes::from(format!("error: {refused}"));
+                match framed.feed(msg).await {
+                    Ok(()) => {}
+                    Err(Error::Io(e)) => return Err(End::Io(e)),
+                    Err(e) => return Err(End::Unframable(e)),
+                }
+            }
+        }
+        n.frames_out += 1;
+        Ok(())
+    }
+}
+
+/// Resolves when the idle deadline passes; never without one.
+async fn expired(idle: &mut Option<Pin<Box<Sleep>>>) {
+    match idle {
+        Some(sleep) => sleep.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Decodes the next whole frame already in `framed`'s read buffer, without
+/// reading from the socket.
+fn decode_buffered<IO>(framed: &mut Framed<IO, AnyCodec>) -> Result<Option<Bytes>, Error> {
+    // `Framed` lends its codec and its buffer only one at a time; moving the
+    // buffer out and back costs no allocation (an empty `BytesMut` owns none).
+    let mut buf = std::mem::take(framed.read_buffer_mut());
+    let frame = framed.codec_mut().decode(&mut buf);
+    *framed.read_buffer_mut() = buf;
+    frame
+}
+
+/// Closes a connection politely, within [`LINGER`]: the last frame if any,
+/// pending replies flushed, our side shut down, then (with `drain`) the
+/// client's remaining input read and discarded until it closes too.
+async fn goodbye<IO>(framed: &mut Framed<IO, AnyCodec>, last: Option<Bytes>, drain: bool)
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    let close = async {
+        if let Some(last) = last {
+            // A codec that cannot frame the message (`fixed:4`, a limit
+            // shorter than the message) gets none: the close says enough.
+            match framed.feed(last).await {
+                Err(Error::Io(_)) => return,
+                Err(e) => debug!("cannot frame the error message: {e}"),
+                Ok(()) => {}
+            }
+        }
+        if SinkExt::<Bytes>::close(framed).await.is_err() || !drain {
+            return;
+        }
+        let io = framed.get_mut();
+        let mut scratch = [0u8; 4096];
+        while let Ok(1..) = io.read(&mut scratch).await {}
+    };
+    let _ = tokio::time::timeout(LINGER, close).await;
+}
+
+/// Serves one UDP socket: each request datagram gets its reply datagram(s).
+async fn serve_udp(
+    socket: UdpSocket,
+    config: Arc<Config>,
+    counters: Arc<Counters>,
+    token: CancellationToken,
+) {
+    let local = socket.local_addr().ok();
+    let service = config.service.name();
+    let fresh = Datagram::new(config.codec.clone());
+    let max = match fresh.is_whole() {
+        true => config
+            .codec
+            .max_frame_len()
+            .min(super::MAX_DATAGRAM_PAYLOAD),
+        false => config.codec.max_frame_len(),
+    };
+    let mut framed = UdpFramed::new(socket, fresh.clone());
+    let mut n = Counts::default();
+    let mut cancelled = pin!(token.cancelled());
+    loop {
+        let next = tokio::select! {
+            biased;
+            () = &mut cancelled => break,
+            next = framed.next() => next,
+        };
+        let (frame, peer) = match next {
+            None => break,
+            Some(Ok(request)) => request,
+            Some(Err(e)) => {
+                counters.bad_datagrams.fetch_add(1, Ordering::Relaxed);
+                warn!(service, ?local, "dropped a datagram: {e}");
+                if let Error::Io(_) = e {
+                    // Not the datagram's fault: do not spin on a socket error.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                continue;
+            }
+        };
+        n.frames_in += 1;
+        let reply = config.service.reply(frame, max);
+        let sent = match framed.send((reply, peer)).await {
+            Err(refused @ (Error::FrameTooLong { .. } | Error::Unencodable { .. })) => {
+                warn!(service, %peer, "reply refused by the codec: {refused}");
+                let msg = Bytes::from(format!("error: {refused}"));
+                framed.send((msg, peer)).await
+            }
+            other => other,
+        };
+        match sent {
+            Ok(()) => n.frames_out += 1,
+            Err(e) => {
+                warn!(service, %peer, "cannot send a reply: {e}");
+                // `UdpFramed` keeps a datagram it failed to send and retries
+                // it before every later one: start afresh instead.
+                framed = UdpFramed::new(framed.into_inner(), fresh.clone());
+            }
+        }
+    }
+    counters.add(&n);
+    debug!(
+        service,
+        ?local,
+        frames_in = n.frames_in,
+        "udp socket closed"
+    );
+}
