@@ -189,9 +189,12 @@
 //! - `demo` (default): the message-boundary demonstrations.
 //! - `cli` (default): the `framewise` command-line tool (clap).
 
+mod any;
 pub mod blocking;
 mod cobs;
 mod delimited;
+#[cfg(feature = "demo")]
+pub mod demo;
 mod error;
 mod fixed;
 mod length;
@@ -199,7 +202,6 @@ mod lines;
 #[cfg(feature = "net")]
 pub mod net;
 mod raw;
-mod any;
 
 pub use crate::any::AnyCodec;
 pub use crate::cobs::Cobs;
