@@ -22,6 +22,7 @@ use tokio_util::codec::FramedRead;
 
 const MAIN_EXAMPLES: &str = "\
 Examples:
+  framewise demo                                # see sticky and split packets, and the cures
   framewise serve echo                          # echo lines on 127.0.0.1:7007
   framewise send hello world                    # talk to it
   framewise serve time --udp                    # time over UDP on 127.0.0.1:7037
@@ -41,6 +42,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Show the sticky- and split-packet problem and its cures, on 127.0.0.1
+    /// (no server to start).
+    #[command(after_help = DEMO_EXAMPLES)]
+    Demo(DemoArgs),
     /// Run a server (echo or time) until Ctrl-C or SIGTERM.
     #[command(subcommand)]
     Serve(Serve),
@@ -65,6 +70,36 @@ enum Serve {
     /// Reply to each frame (a strftime format) with the local time in it.
     #[command(after_help = TIME_EXAMPLES)]
     Time(TimeArgs),
+}
+
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  framewise demo                    # everything: sticky, split, codecs, udp
+  framewise demo sticky
+  framewise demo codecs --codec length:varint
+  framewise demo --no-color | less
+
+Colour only when stdout is a terminal and NO_COLOR is not set.";
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Which demonstration.
+    #[arg(
+        value_name = "WHICH",
+        default_value = "all",
+        value_parser = clap::builder::TypedValueParser::map(
+            clap::builder::PossibleValuesParser::new(framewise::demo::Which::NAMES),
+            |name| name.parse::<framewise::demo::Which>().expect("a listed name"),
+        ),
+    )]
+    which: framewise::demo::Which,
+    /// Show the codecs demonstration with this one codec (any SPEC, as for
+    /// `framewise serve echo --codec`). Default: length, lines, fixed:12, cobs.
+    #[arg(long, value_name = "SPEC")]
+    codec: Option<AnyCodec>,
+    /// No colour.
+    #[arg(long)]
+    no_color: bool,
 }
 
 const ECHO_EXAMPLES: &str = "\
@@ -209,6 +244,7 @@ fn main() -> ExitCode {
         Err(e) => return fail(&format!("cannot start the runtime: {e}")),
     };
     let result = match cli.command {
+        Command::Demo(args) => runtime.block_on(demo(args)),
         Command::Serve(Serve::Echo(args)) => {
             init_logs("info");
             runtime.block_on(serve_echo(args))
@@ -234,6 +270,21 @@ fn main() -> ExitCode {
     // do not wait for it on the way out.
     runtime.shutdown_background();
     code
+}
+
+async fn demo(args: DemoArgs) -> Result<(), String> {
+    use std::io::IsTerminal as _;
+    let options = framewise::demo::DemoOptions {
+        which: args.which,
+        codec: args.codec,
+        color: !args.no_color && framewise::demo::use_color(std::io::stdout().is_terminal()),
+    };
+    match framewise::demo::run(&options, &mut std::io::stdout()).await {
+        Ok(_) => Ok(()),
+        // `framewise demo | head`: the reader has seen enough.
+        Err(framewise::Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn fail(message: &str) -> ExitCode {
