@@ -580,6 +580,7 @@ impl Decoder for LengthPrefixed {
     type Item = Bytes;
     type Error = Error;
 
+    #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
         if let Some(reason) = self.corrupt {
             return Err(Error::CorruptHeader { reason });

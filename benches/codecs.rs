@@ -1,0 +1,304 @@
+//! Decoder and encoder throughput, framewise against its tokio-util
+//! counterpart on the same bytes in the same group, fed in 64 KiB reads, with
+//! a floor (copying the bytes) or ceiling (a memchr scan) beside them.
+//!
+//! Run: `cargo bench --bench codecs`; one group: `cargo bench --bench codecs -- length/16`.
+//! Every measured loop checks its result (frames and bytes), so a codec that
+//! skipped work would fail, not win.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use framewise::{Cobs, Delimited, FixedLength, LengthPrefixed, Lines};
+use tokio_util::codec::{AnyDelimiterCodec, Decoder, Encoder, LengthDelimitedCodec, LinesCodec};
+
+/// The size of one read, as a socket read would hand them over.
+const READ: usize = 64 * 1024;
+
+/// About this many bytes of frames per measured iteration.
+const STREAM: usize = 4 * 1024 * 1024;
+
+/// Feeds `wire` in 64 KiB reads and decodes everything; returns (frames, payload bytes).
+fn decode_stream<D>(codec: &mut D, wire: &[u8], buf: &mut BytesMut) -> (usize, usize)
+where
+    D: Decoder,
+    D::Item: AsRef<[u8]>,
+    D::Error: std::fmt::Debug,
+{
+    let (mut frames, mut bytes) = (0, 0);
+    for chunk in wire.chunks(READ) {
+        buf.extend_from_slice(chunk);
+        while let Some(frame) = codec.decode(buf).expect("valid stream") {
+            frames += 1;
+            bytes += frame.as_ref().len();
+        }
+    }
+    (frames, bytes)
+}
+
+fn payload(size: usize, i: usize) -> Vec<u8> {
+    // Printable, newline-free and zero-free, so every codec can carry it.
+    (0..size).map(|j| b'a' + ((i + j) % 26) as u8).collect()
+}
+
+fn frames_for(size: usize) -> usize {
+    (STREAM / (size + 4)).max(16)
+}
+
+fn encode_all<E: Encoder<Bytes>>(mut codec: E, size: usize) -> Bytes
+where
+    E::Error: std::fmt::Debug,
+{
+    let mut wire = BytesMut::new();
+    for i in 0..frames_for(size) {
+        codec
+            .encode(Bytes::from(payload(size, i)), &mut wire)
+            .unwrap();
+    }
+    wire.freeze()
+}
+
+macro_rules! group {
+    ($c:expr, $name:expr) => {{
+        let mut g = $c.benchmark_group($name);
+        g.sample_size(20)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(3));
+        g
+    }};
+}
+
+fn length(c: &mut Criterion) {
+    for size in [16usize, 256, 4096, 65536] {
+        let n = frames_for(size);
+        let wire = encode_all(LengthPrefixed::new(), size);
+        let varint_wire = encode_all(LengthPrefixed::varint(), size);
+        let mut g = group!(c, format!("length/{size}"));
+        g.throughput(Throughput::Elements(n as u64));
+        let mut buf = BytesMut::new();
+        g.bench_function("framewise", |b| {
+            b.iter(|| {
+                let mut codec = LengthPrefixed::new();
+                assert_eq!(
+                    decode_stream(&mut codec, black_box(&wire), &mut buf),
+                    (n, n * size)
+                );
+            })
+        });
+        g.bench_function("tokio-util", |b| {
+            b.iter(|| {
+                let mut codec = LengthDelimitedCodec::new();
+                assert_eq!(
+                    decode_stream(&mut codec, black_box(&wire), &mut buf),
+                    (n, n * size)
+                );
+            })
+        });
+        g.bench_function("framewise-varint", |b| {
+            b.iter(|| {
+                let mut codec = LengthPrefixed::varint();
+                assert_eq!(
+                    decode_stream(&mut codec, black_box(&varint_wire), &mut buf),
+                    (n, n * size)
+                );
+            })
+        });
+        g.bench_function("floor-copy", |b| {
+            b.iter(|| {
+                // The same bytes copied into a BytesMut in the same reads,
+                // with nothing framed: what any decoder on this path pays.
+                let mut total = 0;
+                for chunk in black_box(&wire[..]).chunks(READ) {
+                    buf.extend_from_slice(chunk);
+                    total += buf.len();
+                    buf.clear();
+                }
+                assert_eq!(total, wire.len());
+            })
+        });
+        g.finish();
+    }
+}
+
+fn lines_wire(size: usize, delim: &[u8]) -> (Bytes, usize) {
+    let n = (STREAM / (size + delim.len())).max(16);
+    let mut wire = Vec::with_capacity(n * (size + delim.len()));
+    for i in 0..n {
+        wire.extend_from_slice(&payload(size, i));
+        wire.extend_from_slice(delim);
+    }
+    (Bytes::from(wire), n)
+}
+
+fn delimited(c: &mut Criterion) {
+    for size in [16usize, 100, 1000, 8000] {
+        let (wire, n) = lines_wire(size, b"\n");
+        let mut g = group!(c, format!("delimited/{size}"));
+        g.throughput(Throughput::Bytes(wire.len() as u64));
+        let mut buf = BytesMut::new();
+        g.bench_function("framewise-delimited", |b| {
+            b.iter(|| {
+                let mut codec = Delimited::new(b"\n").unwrap();
+                assert_eq!(
+                    decode_stream(&mut codec, black_box(&wire), &mut buf),
+                    (n, n * size)
+                );
+            })
+        });
+        g.bench_function("tokio-util-any-delimiter", |b| {
+            b.iter(|| {
+                let mut codec = AnyDelimiterCodec::new(b"\n".to_vec(), b"\n".to_vec());
+                assert_eq!(
+                    decode_stream(&mut codec, black_box(&wire), &mut buf),
+                    (n, n * size)
+                );
+            })
+        });
+        g.bench_function("framewise-lines", |b| {
+            b.iter(|| {
+                let mut codec = Lines::new();
+                assert_eq!(
+                    decode_stream(&mut codec, black_box(&wire), &mut buf),
+                    (n, n * size)
+                );
+            })
+        });
+        g.bench_function("tokio-util-lines", |b| {
+            b.iter(|| {
+                let mut codec = LinesCodec::new();
+                assert_eq!(
+                    decode_stream(&mut codec, black_box(&wire), &mut buf),
+                    (n, n * size)
+                );
+            })
+        });
+        g.bench_function("ceiling-memchr", |b| {
+            b.iter(|| {
+                // Finding every delimiter and nothing else, in the same reads.
+                let mut found = 0;
+                for chunk in black_box(&wire[..]).chunks(READ) {
+                    found += memchr::memchr_iter(b'\n', chunk).count();
+                }
+                assert_eq!(found, n);
+            })
+        });
+        g.finish();
+    }
+    // A set of delimiters (earliest wins) on the same 100-byte lines: the case
+    // AnyDelimiterCodec handles byte by byte.
+    let (wire, n) = lines_wire(100, b"\r\n");
+    let mut g = group!(c, "delimited-crlf-or-lf/100");
+    g.throughput(Throughput::Bytes(wire.len() as u64));
+    let mut buf = BytesMut::new();
+    g.bench_function("framewise-delimited", |b| {
+        b.iter(|| {
+            let mut codec = Delimited::builder()
+                .delimiter(b"\r\n")
+                .delimiter(b"\n")
+                .build()
+                .unwrap();
+            assert_eq!(
+                decode_stream(&mut codec, black_box(&wire), &mut buf),
+                (n, n * 100)
+            );
+        })
+    });
+    g.bench_function("tokio-util-lines", |b| {
+        b.iter(|| {
+            let mut codec = LinesCodec::new();
+            assert_eq!(
+                decode_stream(&mut codec, black_box(&wire), &mut buf),
+                (n, n * 100)
+            );
+        })
+    });
+    g.finish();
+}
+
+fn decode_other(c: &mut Criterion) {
+    for size in [16usize, 1000] {
+        let n = frames_for(size);
+        let cobs_wire = encode_all(Cobs::new(), size);
+        let fixed_wire = encode_all(FixedLength::new(size).unwrap(), size);
+        let mut g = group!(c, format!("decode-other/{size}"));
+        g.throughput(Throughput::Elements(n as u64));
+        let mut buf = BytesMut::new();
+        g.bench_function("framewise-cobs", |b| {
+            b.iter(|| {
+                let mut codec = Cobs::new();
+                assert_eq!(
+                    decode_stream(&mut codec, black_box(&cobs_wire), &mut buf),
+                    (n, n * size)
+                );
+            })
+        });
+        g.bench_function("framewise-fixed", |b| {
+            b.iter(|| {
+                let mut codec = FixedLength::new(size).unwrap();
+                assert_eq!(
+                    decode_stream(&mut codec, black_box(&fixed_wire), &mut buf),
+                    (n, n * size)
+                );
+            })
+        });
+        g.finish();
+    }
+}
+
+fn encode(c: &mut Criterion) {
+    for size in [16usize, 1000] {
+        let n = frames_for(size);
+        let items: Vec<Bytes> = (0..n).map(|i| Bytes::from(payload(size, i))).collect();
+        let owned: Vec<String> = (0..n)
+            .map(|i| String::from_utf8(payload(size, i)).unwrap())
+            .collect();
+        let lines: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let mut g = group!(c, format!("encode/{size}"));
+        g.throughput(Throughput::Elements(n as u64));
+        let mut dst = BytesMut::new();
+        macro_rules! enc {
+            ($name:expr, $codec:expr, $items:expr, $overhead:expr) => {
+                g.bench_function($name, |b| {
+                    b.iter(|| {
+                        dst.clear();
+                        let mut codec = $codec;
+                        for item in $items.iter() {
+                            codec.encode(item.clone(), &mut dst).unwrap();
+                        }
+                        assert_eq!(dst.len(), n * (size + $overhead));
+                    })
+                });
+            };
+        }
+        enc!("framewise-length", LengthPrefixed::new(), items, 4);
+        enc!("tokio-util-length", LengthDelimitedCodec::new(), items, 4);
+        enc!(
+            "framewise-varint",
+            LengthPrefixed::varint(),
+            items,
+            if size < 128 { 1 } else { 2 }
+        );
+        enc!(
+            "framewise-delimited",
+            Delimited::new(b"\n").unwrap(),
+            items,
+            1
+        );
+        enc!(
+            "tokio-util-any-delimiter",
+            AnyDelimiterCodec::new(b"\n".to_vec(), b"\n".to_vec()),
+            lines,
+            1
+        );
+        enc!("framewise-lines", Lines::new(), lines, 1);
+        enc!("tokio-util-lines", LinesCodec::new(), lines, 1);
+        enc!("framewise-fixed", FixedLength::new(size).unwrap(), items, 0);
+        enc!("framewise-cobs", Cobs::new(), items, 1 + size.div_ceil(254));
+        g.finish();
+    }
+}
+
+criterion_group!(benches, length, delimited, decode_other, encode);
+criterion_main!(benches);
