@@ -876,3 +876,127 @@ async fn serve_udp(
         "udp socket closed"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::task::Context;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, ReadBuf};
+    use tokio_util::codec::Encoder;
+
+    use super::*;
+
+    /// A stream that counts the writes reaching it: one per syscall on a
+    /// real socket.
+    struct CountingIo {
+        inner: DuplexStream,
+        writes: Arc<AtomicUsize>,
+    }
+
+    impl AsyncRead for CountingIo {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.inner).poll_read(cx, buf)
+        }
+    }
+
+    impl AsyncWrite for CountingIo {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+            if polled.is_ready() {
+                self.writes.fetch_add(1, Ordering::Relaxed);
+            }
+            polled
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.inner).poll_flush(cx)
+        }
+
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.inner).poll_shutdown(cx)
+        }
+    }
+
+    fn echo_conn(spec: &str) -> Conn {
+        let service = Service::Echo {
+            greeting: None,
+            quit: None,
+        };
+        Conn {
+            id: 1,
+            config: Arc::new(Config::new(spec.parse().unwrap(), service)),
+            counters: Arc::default(),
+            token: CancellationToken::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn pipelined_frames_are_answered_with_one_write_per_read_not_per_frame() {
+        const FRAMES: usize = 1000;
+        let mut codec: AnyCodec = "length".parse().unwrap();
+        let mut wire = bytes::BytesMut::new();
+        for i in 0..FRAMES {
+            let payload = format!("{i:060}");
+            codec.encode(payload.as_bytes(), &mut wire).unwrap();
+        }
+        let (mut client, server_end) = tokio::io::duplex(1 << 20);
+        // Everything is buffered before the server reads anything.
+        client.write_all(&wire).await.unwrap();
+        let writes = Arc::new(AtomicUsize::new(0));
+        let io = CountingIo {
+            inner: server_end,
+            writes: writes.clone(),
+        };
+        let conn = echo_conn("length");
+        let server = tokio::spawn(async move {
+            let mut n = Counts::default();
+            let end = conn.run(io, &mut n).await;
+            (end, n)
+        });
+        let mut replies = vec![0; wire.len()];
+        client.read_exact(&mut replies).await.unwrap();
+        assert_eq!(replies, wire);
+        drop(client);
+        let (end, n) = server.await.unwrap();
+        assert!(matches!(end, End::Eof), "{end}");
+        assert_eq!((n.frames_in, n.frames_out), (FRAMES as u64, FRAMES as u64));
+        // 64,000 bytes read 8 KiB at a time by `Framed`: about 8 reads, so
+        // about 8 writes (plus the odd backpressure flush); one write per
+        // frame would be 1000.
+        let writes = writes.load(Ordering::Relaxed);
+        assert!(
+            (1..=20).contains(&writes),
+            "{writes} writes for {FRAMES} frames"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_frame_split_across_reads_is_answered_once_whole() {
+        let (mut client, server_end) = tokio::io::duplex(64);
+        let conn = echo_conn("lines");
+        let server = tokio::spawn(async move {
+            let mut n = Counts::default();
+            conn.run(server_end, &mut n).await;
+            n
+        });
+        for piece in [&b"hel"[..], b"lo\nwor", b"ld", b"\n"] {
+            client.write_all(piece).await.unwrap();
+            tokio::task::yield_now().await;
+        }
+        let mut replies = [0; 12];
+        client.read_exact(&mut replies).await.unwrap();
+        assert_eq!(&replies, b"hello\nworld\n");
+        drop(client);
+        let n = server.await.unwrap();
+        assert_eq!((n.frames_in, n.frames_out), (2, 2));
+    }
+}

@@ -219,8 +219,15 @@ mod tests {
             format_time(b"%Y\xff", &now, 100).unwrap_err(),
             "the format is not utf-8 (invalid byte at offset 2)"
         );
-        let err = format_time(b"%Q", &now, 100).unwrap_err();
-        assert!(err.starts_with("invalid time format: "), "{err}");
+        assert_eq!(
+            format_time(b"%K", &now, 100).unwrap_err(),
+            "invalid time format: strftime formatting failed: \
+             found unrecognized specifier directive `K`"
+        );
+        for bad in [&b"%"[..], b"%i", b"%Y %"] {
+            let err = format_time(bad, &now, 100).unwrap_err();
+            assert!(err.starts_with("invalid time format: "), "{err}");
+        }
         assert_eq!(
             format_time(b"%Y%Y", &now, 6).unwrap_err(),
             "the formatted time exceeds the limit of 6 bytes"
