@@ -291,7 +291,10 @@ impl LengthPrefixedBuilder {
 ///   bytes are then discarded as they arrive, and decoding resumes with the
 ///   next frame.
 /// - Nothing is reserved from an announced length: the decoder holds only
-///   bytes that have arrived.
+///   bytes that have arrived, and while it waits they are fewer than the
+///   limit (or, with a limit smaller than the longest header, fewer than
+///   offset + 10 bytes: an incomplete varint must be read to its end to know
+///   how much to skip).
 /// - A header that cannot be decoded (a varint longer than 10 bytes or
 ///   overflowing 64 bits, a length plus adjustment that is negative or shorter
 ///   than the strip) is [`Error::CorruptHeader`], and the codec keeps
