@@ -337,6 +337,7 @@ async fn echo_max_conns_refuses_extra_clients_with_an_error_frame() {
         read_to_end(&mut second).await,
         b"error: server is full (1 connections), try again later\n"
     );
+    drop(second);
 
     // Once the first leaves, its slot is free again.
     drop(first);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{FutureExt, SinkExt, Stream, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, Interest};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::Instant;
 use tokio_util::codec::{FramedRead, FramedWrite};
@@ -316,6 +316,27 @@ fn io_error(e: Error) -> ClientError {
     }
 }
 
+/// The next error reported on `socket` (ICMP "port unreachable" on a
+/// connected socket comes as one).
+async fn socket_error(socket: &UdpSocket) -> io::Error {
+    loop {
+        match socket.ready(Interest::ERROR).await {
+            Ok(_) => {}
+            Err(e) => return e,
+        }
+        // Clears the readiness when there is no error after all (a receive
+        // took it first), so the loop waits for the next one.
+        match socket.try_io(Interest::ERROR, || match socket.take_error()? {
+            Some(e) => Ok(e),
+            None => Err(io::ErrorKind::WouldBlock.into()),
+        }) {
+            Ok(e) => return e,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return e,
+        }
+    }
+}
+
 async fn over_udp<M, W>(
     addr: SocketAddr,
     endpoint: &Endpoint,
@@ -344,6 +365,7 @@ where
     // nothing listens on its port ("connection refused").
     socket.connect(addr).await.map_err(connect_failed)?;
     let socket = Arc::new(socket);
+    let errors = socket.clone();
     let mut replies = UdpFramed::new(socket.clone(), Datagram::new(codec.clone()));
     let mut sink = UdpFramed::new(socket, Datagram::new(codec));
 
@@ -388,6 +410,14 @@ where
                 }),
                 None => return Ok(summary),
             },
+            // The kernel reports "port unreachable" as a socket error, which
+            // wakes no reader (epoll signals it as EPOLLERR alone): ask for it.
+            error = socket_error(&errors) => {
+                return Err(match error {
+                    e if e.kind() == io::ErrorKind::ConnectionRefused => connect_failed(e),
+                    e => ClientError::Io(e),
+                });
+            }
             sent = &mut writer, if writing => {
                 summary.sent = match sent {
                     Err(ClientError::Io(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {

@@ -24,7 +24,7 @@ pub const DEFAULT_TIME_FORMAT: &str = "%Y-%m-%d %X";
 ///   starts with `error:`, never a crash. Formatting uses jiff's `strtime`,
 ///   which reports a bad format as an error (chrono's `Display` panics).
 /// - A reply longer than the codec's frame limit (a format can be short and
-///   its output long: `%255Y`) gets an `error:` reply instead, and so does a
+///   its output long: `%20Y%20Y...`) gets an `error:` reply instead, and so does a
 ///   reply the codec cannot frame (a `%n` newline on `lines`).
 ///
 /// Over UDP it is one datagram in, one datagram back; with the `raw` codec
