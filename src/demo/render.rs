@@ -110,7 +110,7 @@ pub(super) fn title(style: &Style, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "{}",
-        style.bold("framewise demo: message boundaries, on real sockets on 127.0.0.1")
+        style.bold("framewise demo: message boundaries on real sockets (127.0.0.1)")
     )
 }
 
