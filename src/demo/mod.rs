@@ -9,7 +9,7 @@
 //! 2. **split** (半包): one message longer than the receiver's read buffer
 //!    arrives over several reads.
 //! 3. **codecs**: the same messages through tokio-util's `FramedWrite` and
-//!    `FramedRead` with each framewise codec. The receiver reads at most 7
+//!    `FramedRead` with each framewise codec. The receiver reads at most 8
 //!    bytes at a time, so its reads are sticky and split at once, and the
 //!    frames still come out exactly as sent. The wire bytes are shown in hex
 //!    with the framing bytes (headers, delimiters, COBS codes) in brackets.
