@@ -1,0 +1,453 @@
+//! The real `framewise` binary as a subprocess, talked to with plain
+//! `std::net` sockets the way a tutorial client would, and stopped with
+//! SIGTERM or SIGINT (sent with the `kill` command): it must exit 0.
+
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_framewise");
+/// The longest any wait on the subprocess may take.
+const STEP: Duration = Duration::from_secs(10);
+
+/// A running `framewise serve`, killed (by its pid) if the test fails
+/// before stopping it.
+struct Serve {
+    child: Child,
+    /// The "listening on ..." lines it printed, as (transport, address).
+    endpoints: Vec<(String, String)>,
+}
+
+impl Serve {
+    fn start(args: &[&str], endpoints: usize) -> Serve {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start framewise");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line.unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut serve = Serve {
+            child,
+            endpoints: Vec::new(),
+        };
+        while serve.endpoints.len() < endpoints {
+            let line = rx
+                .recv_timeout(STEP)
+                .unwrap_or_else(|_| panic!("no 'listening on' line from framewise {args:?}"));
+            let rest = line.strip_prefix("listening on ").expect(&line);
+            let mut words = rest.split_whitespace();
+            let transport = words.next().unwrap().to_string();
+            let addr = words.next().unwrap().to_string();
+            serve.endpoints.push((transport, addr));
+        }
+        serve
+    }
+
+    fn addr(&self, i: usize) -> SocketAddr {
+        self.endpoints[i].1.parse().unwrap()
+    }
+
+    /// Sends `signal` with the `kill` command and returns the exit status
+    /// and everything the server logged.
+    fn stop(mut self, signal: &str) -> (ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} {pid}");
+        let status = wait_bounded(&mut self.child);
+        let mut logs = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut logs)
+            .unwrap();
+        (status, logs)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn wait_bounded(child: &mut Child) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > STEP {
+            let _ = child.kill();
+            panic!("framewise did not exit within {STEP:?}");
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs `framewise args...` to completion (bounded), feeding it `stdin`.
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start framewise");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let status = wait_bounded(&mut child);
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    Output {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+fn tcp(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(STEP)).unwrap();
+    s
+}
+
+fn read_exact(s: &mut impl Read, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    s.read_exact(&mut buf).unwrap();
+    buf
+}
+
+/// `struct.pack('!I', len(payload)) + payload`
+fn pack(payload: &[u8]) -> Vec<u8> {
+    let mut frame = (payload.len() as u32).to_be_bytes().to_vec();
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// Reads one `!I`-prefixed frame.
+fn unpack(s: &mut impl Read) -> Vec<u8> {
+    let header: [u8; 4] = read_exact(s, 4).try_into().unwrap();
+    read_exact(s, u32::from_be_bytes(header) as usize)
+}
+
+#[test]
+fn cli_serve_echo_lines_over_std_tcp_then_sigterm() {
+    let serve = Serve::start(
+        &[
+            "serve",
+            "echo",
+            "--listen",
+            "127.0.0.1:0",
+            "--greeting",
+            "welcome",
+            "--quit",
+            "bye",
+        ],
+        1,
+    );
+    assert_eq!(serve.endpoints[0].0, "tcp");
+    let mut c = tcp(serve.addr(0));
+    assert_eq!(read_exact(&mut c, 8), b"welcome\n");
+    // One line split over two writes, then two lines in one write.
+    c.write_all(b"hello\nwor").unwrap();
+    thread::sleep(Duration::from_millis(20));
+    c.write_all(b"ld\n").unwrap();
+    assert_eq!(read_exact(&mut c, 12), b"hello\nworld\n");
+    c.write_all(b"bye\n").unwrap();
+    let mut rest = Vec::new();
+    c.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, b"", "the quit word closes the connection");
+    drop(c);
+
+    let (status, logs) = serve.stop("TERM");
+    assert_eq!(status.code(), Some(0), "{logs}");
+    assert!(logs.contains("connection opened"), "{logs}");
+    assert!(
+        logs.contains("connection closed: quit word received"),
+        "{logs}"
+    );
+    assert!(logs.contains("frames_in=3 frames_out=3"), "{logs}");
+    assert!(logs.contains("received SIGTERM, shutting down"), "{logs}");
+}
+
+#[test]
+fn cli_serve_echo_length_prefix_struct_pack_then_sigint() {
+    let serve = Serve::start(
+        &[
+            "serve",
+            "echo",
+            "--codec",
+            "length",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+    let mut c = tcp(serve.addr(0));
+    // Two frames glued in one write (sticky packets)...
+    let mut glued = pack(b"first");
+    glued.extend(pack(b"second"));
+    c.write_all(&glued).unwrap();
+    assert_eq!(unpack(&mut c), b"first");
+    assert_eq!(unpack(&mut c), b"second");
+    // ...and one frame in three writes, the header itself split.
+    let big: Vec<u8> = (0..3000u32).map(|i| (i % 256) as u8).collect();
+    let frame = pack(&big);
+    for piece in [&frame[..2], &frame[2..1000], &frame[1000..]] {
+        c.write_all(piece).unwrap();
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(unpack(&mut c), big);
+    drop(c);
+    let (status, logs) = serve.stop("INT");
+    assert_eq!(status.code(), Some(0), "{logs}");
+    assert!(logs.contains("received SIGINT"), "{logs}");
+}
+
+#[test]
+fn cli_serve_time_over_std_udp() {
+    let serve = Serve::start(&["serve", "time", "--udp", "--listen", "127.0.0.1:0"], 1);
+    assert_eq!(serve.endpoints[0].0, "udp");
+    let c = UdpSocket::bind("127.0.0.1:0").unwrap();
+    c.set_read_timeout(Some(STEP)).unwrap();
+    c.connect(serve.addr(0)).unwrap();
+    let mut buf = [0; 1000];
+    c.send(b"").unwrap(); // the default format
+    let n = c.recv(&mut buf).unwrap();
+    let reply = std::str::from_utf8(&buf[..n]).unwrap();
+    jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", reply).unwrap();
+    c.send(b"%Y").unwrap();
+    let n = c.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], jiff::Zoned::now().year().to_string().as_bytes());
+    c.send(b"%K").unwrap();
+    let n = c.recv(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"error: "), "{:?}", &buf[..n]);
+    let (status, logs) = serve.stop("TERM");
+    assert_eq!(status.code(), Some(0), "{logs}");
+}
+
+#[test]
+fn cli_serve_unix_socket_and_ipv6() {
+    let path = std::env::temp_dir().join(format!("framewise-cli-{}.sock", std::process::id()));
+    let path_arg = path.to_str().unwrap();
+    let v6 = std::net::TcpListener::bind("[::1]:0").is_ok();
+    let mut args = vec!["serve", "echo", "--unix", path_arg];
+    if v6 {
+        args.extend(["--listen", "[::1]:0"]);
+    }
+    let serve = Serve::start(&args, if v6 { 2 } else { 1 });
+    if v6 {
+        assert_eq!(serve.endpoints[0].0, "tcp");
+        let mut c = tcp(serve.addr(0));
+        c.write_all(b"six\n").unwrap();
+        assert_eq!(read_exact(&mut c, 4), b"six\n");
+    }
+    let (transport, p) = serve.endpoints.last().unwrap();
+    assert_eq!((transport.as_str(), p.as_str()), ("unix", path_arg));
+    let mut c = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    c.set_read_timeout(Some(STEP)).unwrap();
+    c.write_all(b"local\n").unwrap();
+    assert_eq!(read_exact(&mut c, 6), b"local\n");
+    drop(c);
+    let (status, logs) = serve.stop("TERM");
+    assert_eq!(status.code(), Some(0), "{logs}");
+    assert!(!path.exists(), "socket file removed at exit");
+}
+
+#[test]
+fn cli_send_messages_and_stdin_lines() {
+    let serve = Serve::start(&["serve", "echo", "--listen", "127.0.0.1:0"], 1);
+    let addr = serve.endpoints[0].1.clone();
+    let out = run(&["send", "--connect", &addr, "one", "two words"], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, b"one\ntwo words\n");
+    let out = run(&["send", "--connect", &addr], b"from\r\nstdin\nno newline");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, b"from\nstdin\nno newline\n");
+
+    let time = Serve::start(&["serve", "time", "--udp", "--listen", "127.0.0.1:0"], 1);
+    let taddr = time.endpoints[0].1.clone();
+    let out = run(&["send", "--udp", "--connect", &taddr, "%%", "%Y"], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let year = jiff::Zoned::now().year();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("%\n{year}\n")
+    );
+    assert_eq!(serve.stop("TERM").0.code(), Some(0));
+    assert_eq!(time.stop("TERM").0.code(), Some(0));
+}
+
+/// stderr as one line, checking it is exactly one.
+fn one_line(stderr: &[u8]) -> String {
+    let text = String::from_utf8(stderr.to_vec()).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text:?}");
+    text.trim_end().to_string()
+}
+
+#[test]
+fn cli_send_failures_exit_non_zero_with_one_line() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let out = run(&["send", "--connect", &addr, "x"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let line = one_line(&out.stderr);
+    assert!(
+        line.starts_with(&format!("framewise: error: cannot connect to tcp {addr}: ")),
+        "{line}"
+    );
+    assert!(line.contains("refused"), "{line}");
+
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let out = run(
+        &["send", "--udp", "--timeout", "0.3", "--connect", &addr, "x"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        one_line(&out.stderr),
+        format!(
+            "framewise: error: timed out after 0.3 s waiting for udp {addr} \
+             (1 messages sent, 0 replies received)"
+        )
+    );
+
+    let out = run(&["send", "--codec", "length:u12", "x"], b"");
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    let text = String::from_utf8(out.stderr).unwrap();
+    assert!(text.contains("expected one of: lines"), "{text}");
+}
+
+#[test]
+fn cli_serve_fails_cleanly_when_the_port_is_taken() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut child = Command::new(BIN)
+        .args(["serve", "echo", "--listen", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_bounded(&mut child);
+    let mut stderr = Vec::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    let line = one_line(&stderr);
+    assert!(
+        line.starts_with(&format!("framewise: error: cannot listen on tcp {addr}: ")),
+        "{line}"
+    );
+    drop(taken);
+}
+
+#[test]
+fn cli_chat_with_a_std_udp_peer() {
+    let peer = UdpSocket::bind("127.0.0.1:0").unwrap();
+    peer.set_read_timeout(Some(STEP)).unwrap();
+    let peer_addr = peer.local_addr().unwrap().to_string();
+    let mut child = Command::new(BIN)
+        .args(["chat", "--bind", "127.0.0.1:0", "--peer", &peer_addr])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut keyboard = child.stdin.take().unwrap();
+    let mut screen = BufReader::new(child.stdout.take().unwrap());
+    keyboard.write_all(b"hi there\n").unwrap();
+    keyboard.flush().unwrap();
+    let mut buf = [0; 100];
+    let (n, chat_addr) = peer.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"hi there");
+    peer.send_to(b"hello back", chat_addr).unwrap();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut line = String::new();
+        screen.read_line(&mut line).unwrap();
+        tx.send(line).unwrap();
+    });
+    assert_eq!(rx.recv_timeout(STEP).unwrap(), "hello back\n");
+    drop(keyboard); // end of input ends the chat
+    let status = wait_bounded(&mut child);
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn cli_help_shows_an_example_everywhere() {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["serve", "echo", "--help"],
+        &["serve", "time", "--help"],
+        &["send", "--help"],
+        &["chat", "--help"],
+    ] {
+        let out = run(args, b"");
+        assert!(out.status.success(), "{args:?}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("Examples"), "no example in {args:?}:\n{help}");
+        assert!(
+            help.contains("framewise "),
+            "no command line in {args:?}:\n{help}"
+        );
+    }
+    let out = run(&["serve", "echo", "--help"], b"");
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("refused"),
+        "--max-conns says what happens:\n{help}"
+    );
+}
