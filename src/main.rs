@@ -143,35 +143,47 @@ Ctrl-D (end of input) or Ctrl-C ends the chat.";
 /// Where and how a server listens; shared by `serve echo` and `serve time`.
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// Address to listen on; may be repeated, IPv4 or IPv6 ([::1]:7007).
+    /// Address to listen on; repeatable, IPv4 or IPv6 ([::1]:7007)
+    ///
     /// Default: 127.0.0.1 on the server's port (echo 7007, time 7037), unless
-    /// --unix is given. Port 0 picks a free port; the ports are printed as
-    /// "listening on tcp ADDR" lines on stdout.
+    /// --unix is given. Port 0 picks a free port. Each endpoint is printed on
+    /// stdout as "listening on tcp ADDR ...".
     #[arg(long = "listen", value_name = "ADDR")]
     listen: Vec<SocketAddr>,
-    /// Also serve a Unix domain socket at PATH (a stale socket file is
-    /// replaced; the file is removed at exit).
+    /// Also serve a Unix domain socket at PATH
+    ///
+    /// A stale socket file (nobody listening) is replaced; the file is
+    /// removed at exit.
     #[cfg(unix)]
     #[arg(long, value_name = "PATH", conflicts_with = "udp")]
     unix: Option<PathBuf>,
-    /// Serve UDP instead of TCP on the --listen addresses: each datagram is a
-    /// request, each reply frame a datagram.
+    /// Serve UDP instead of TCP on the --listen addresses
+    ///
+    /// Each datagram is a request, each reply frame a datagram.
     #[arg(long)]
     udp: bool,
-    /// The framing: lines, lines-crlf, delim:BYTES, length, length:u16le,
-    /// length:varint, fixed:N, cobs, raw, each with an optional ,max=N.
-    /// Default: lines (TCP, Unix), raw (UDP: the datagram is the frame).
-    /// Over UDP any other codec reads whole frames inside each datagram.
+    /// The framing [default: lines; raw with --udp]
+    ///
+    /// One of lines, lines-crlf, delim:BYTES (escapes \r \n \t \0 \xNN),
+    /// length (u32 big-endian), length:u8|u16|u24|u32|u64 with le or be,
+    /// length:varint, fixed:N, cobs, raw; each with an optional ,max=N (bytes,
+    /// or with a k or m suffix). Over UDP, raw means the datagram is the frame
+    /// (an empty datagram included); any other codec reads whole frames inside
+    /// each datagram.
     #[arg(long, value_name = "SPEC")]
     codec: Option<AnyCodec>,
-    /// At most N connections at once; further clients are refused (they get
-    /// one "error: server is full" frame and are closed), not queued.
-    /// Default: no limit.
+    /// At most N connections at once; further clients are refused
+    ///
+    /// A client over the limit is not queued: it gets one
+    /// "error: server is full (N connections), try again later" frame and is
+    /// closed. Default: no limit.
     #[arg(long, value_name = "N")]
     max_conns: Option<usize>,
-    /// Close a connection when no whole frame arrives (or its replies are not
-    /// read) for SECS seconds; the client gets an "error: idle" frame first.
-    /// Default: never.
+    /// Close connections idle for SECS seconds
+    ///
+    /// Idle means no whole frame arrives (a client trickling bytes of a frame
+    /// that never ends counts as idle) or the replies are not read. The client
+    /// gets an "error: idle for SECS s, closing" frame first. Default: never.
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     idle_timeout: Option<Duration>,
 }
@@ -180,11 +192,12 @@ struct ServeArgs {
 struct EchoArgs {
     #[command(flatten)]
     serve: ServeArgs,
-    /// One frame sent to each client as soon as it connects.
+    /// One frame sent to each client as soon as it connects
     #[arg(long, value_name = "TEXT")]
     greeting: Option<String>,
-    /// A frame equal to WORD closes that connection cleanly (it is not
-    /// echoed).
+    /// A frame equal to WORD closes that connection cleanly
+    ///
+    /// The replies before it are sent; the word itself is not echoed.
     #[arg(long = "quit", value_name = "WORD")]
     quit: Option<String>,
 }
@@ -197,35 +210,39 @@ struct TimeArgs {
 
 #[derive(Debug, Args)]
 struct SendArgs {
-    /// The server's address. Default: 127.0.0.1:7007 (the echo server).
+    /// The server's address [default: 127.0.0.1:7007, the echo server]
     #[arg(long, value_name = "ADDR")]
     connect: Option<SocketAddr>,
-    /// Connect to a Unix domain socket instead.
+    /// Connect to a Unix domain socket instead
     #[cfg(unix)]
     #[arg(long, value_name = "PATH", conflicts_with_all = ["connect", "udp"])]
     unix: Option<PathBuf>,
-    /// Send datagrams over UDP (one per message; one reply expected each).
+    /// Send over UDP: one datagram per message, one reply expected each
     #[arg(long)]
     udp: bool,
-    /// The framing (see `framewise serve echo --help`). Default: lines over
-    /// TCP and Unix sockets, raw over UDP.
+    /// The framing [default: lines; raw with --udp]
+    ///
+    /// The same specs as the servers take; see `framewise serve echo --help`.
     #[arg(long, value_name = "SPEC")]
     codec: Option<AnyCodec>,
-    /// Give up connecting, or waiting for the server after the last
-    /// message, after SECS seconds.
+    /// Give up connecting, or waiting for the server, after SECS seconds
+    ///
+    /// The wait for the server starts after the last message: over TCP and
+    /// Unix sockets until it closes the connection, over UDP until every
+    /// message has had its reply.
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
     timeout: Duration,
-    /// The messages, one frame each. None: each line of stdin is one.
+    /// The messages, one frame each [default: each line of stdin]
     #[arg(value_name = "MESSAGE")]
     messages: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 struct ChatArgs {
-    /// The local UDP address to receive on.
+    /// The local UDP address to receive on
     #[arg(long, value_name = "ADDR")]
     bind: SocketAddr,
-    /// The peer's UDP address.
+    /// The peer's UDP address
     #[arg(long, value_name = "ADDR")]
     peer: SocketAddr,
 }

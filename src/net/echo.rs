@@ -18,7 +18,7 @@ use crate::AnyCodec;
 ///   invalid UTF-8 on `lines`, disconnects in the middle of a frame or resets
 ///   affects only itself: it gets one `error: ...` frame where the codec can
 ///   still frame one, then its connection closes;
-/// - pipelined frames are answered in order, replies written with `feed`
+/// - pipelined frames are answered in order, replies queued as with `feed`
 ///   and flushed once no whole frame is left in the read buffer.
 ///
 /// Over UDP each frame comes back in its own datagram; the greeting, the

@@ -59,9 +59,12 @@
 //! frame, a reset) affects only itself: it gets one `error: ...` frame where
 //! the codec can still frame one, then its connection closes.
 //!
-//! Replies are written with `feed`, and flushed only when no complete frame is
-//! left in the read buffer: a client that pipelines many frames gets its
-//! replies in one write, not one write per frame.
+//! Replies are queued in the write buffer (what `feed` does) and flushed only
+//! when no complete frame is left in the read buffer: a client that pipelines
+//! many frames gets its replies in one write, not one write per frame. Once a
+//! client is seen pipelining (8 or more frames in one read), its connection's
+//! buffers grow from 8 KiB to 64 KiB, so each system call carries more
+//! frames.
 //!
 //! # UDP
 //!
