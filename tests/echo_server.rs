@@ -425,6 +425,7 @@ async fn echo_idle_timeout_closes_silent_and_slowloris_clients_only() {
     server.stop().await;
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn echo_ipv6_and_unix_socket() {
     let v6: std::net::SocketAddr = "[::1]:0".parse().unwrap();
@@ -469,6 +470,7 @@ async fn echo_ipv6_and_unix_socket() {
     assert!(!path.exists(), "the socket file is removed at shutdown");
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn echo_unix_socket_replaces_a_stale_file_but_not_a_live_one() {
     let path = net_support::socket_path("stale");
@@ -547,6 +549,7 @@ async fn echo_shutdown_wait_is_bounded_by_the_grace_period() {
     drop(stuck);
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn send_client_prints_replies_over_tcp_and_unix() {
     let path = net_support::socket_path("send");
