@@ -758,7 +758,7 @@ impl Conn {
         if batch >= PIPELINE_BATCH && boundary < PIPELINE_BUFFER {
             framed.set_backpressure_boundary(PIPELINE_BUFFER);
             let buf = framed.read_buffer_mut();
-            buf.reserve(PIPELINE_BUFFER - buf.len());
+            buf.reserve(PIPELINE_BUFFER.saturating_sub(buf.len()));
         }
         match SinkExt::<Bytes>::flush(framed).await {
             Ok(()) => None,
