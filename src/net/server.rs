@@ -370,12 +370,12 @@ impl Server {
 
         let mut shutdown = pin!(shutdown);
         let mut next_id: u64 = 0;
-        // Which listener to poll first, so a busy one cannot starve the others.
-        let mut rotate = 0usize;
-        #[cfg(unix)]
-        let listeners = tcp.len() + unix.len();
-        #[cfg(not(unix))]
-        let listeners = tcp.len();
+        let mut listeners = Listeners {
+            tcp,
+            #[cfg(unix)]
+            unix,
+            next: 0,
+        };
         loop {
             let accepted = tokio::select! {
                 biased;
@@ -388,28 +388,9 @@ impl Server {
                     }
                     continue;
                 }
-                accepted = poll_fn(|cx| {
-                    for k in 0..listeners {
-                        let i = (rotate + k) % listeners;
-                        let polled = if i < tcp.len() {
-                            tcp[i].poll_accept(cx).map(|r| r.map(|(s, peer)| Stream::Tcp(s, peer)))
-                        } else {
-                            #[cfg(unix)]
-                            {
-                                let (l, file) = &unix[i - tcp.len()];
-                                l.poll_accept(cx)
-                                    .map(|r| r.map(|(s, _)| Stream::Unix(s, file.0.clone())))
-                            }
-                            #[cfg(not(unix))]
-                            unreachable!()
-                        };
-                        if polled.is_ready() {
-                            rotate = rotate.wrapping_add(1);
-                            return polled;
-                        }
-                    }
-                    Poll::Pending
-                }), if listeners > 0 => accepted,
+                accepted = poll_fn(|cx| listeners.poll_accept(cx)), if !listeners.is_empty() => {
+                    accepted
+                }
             };
             let stream = match accepted {
                 Ok(stream) => stream,
@@ -450,9 +431,7 @@ impl Server {
         }
 
         // Stop accepting: close the listeners (and remove socket files).
-        drop(tcp);
-        #[cfg(unix)]
-        drop(unix);
+        drop(listeners);
         info!(
             service,
             open = tasks.len(),
@@ -486,6 +465,54 @@ impl Server {
             "server stopped"
         );
         Ok(stats)
+    }
+}
+
+/// The listening stream sockets, polled in turn.
+struct Listeners {
+    tcp: Vec<TcpListener>,
+    #[cfg(unix)]
+    unix: Vec<(tokio::net::UnixListener, SocketFile)>,
+    /// Which listener to poll first, so a busy one cannot starve the others.
+    next: usize,
+}
+
+impl Listeners {
+    fn len(&self) -> usize {
+        #[cfg(unix)]
+        return self.tcp.len() + self.unix.len();
+        #[cfg(not(unix))]
+        return self.tcp.len();
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The next connection accepted by any of the listeners.
+    fn poll_accept(&mut self, cx: &mut std::task::Context<'_>) -> Poll<io::Result<Stream>> {
+        let n = self.len();
+        for k in 0..n {
+            let i = (self.next + k) % n;
+            let polled = match self.tcp.get(i) {
+                Some(l) => l
+                    .poll_accept(cx)
+                    .map(|r| r.map(|(s, peer)| Stream::Tcp(s, peer))),
+                #[cfg(unix)]
+                None => {
+                    let (l, file) = &self.unix[i - self.tcp.len()];
+                    l.poll_accept(cx)
+                        .map(|r| r.map(|(s, _)| Stream::Unix(s, file.0.clone())))
+                }
+                #[cfg(not(unix))]
+                None => unreachable!("i < n = tcp.len()"),
+            };
+            if polled.is_ready() {
+                self.next = i.wrapping_add(1);
+                return polled;
+            }
+        }
+        Poll::Pending
     }
 }
 
