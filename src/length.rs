@@ -355,8 +355,11 @@ enum Head {
     Frame {
         /// Bytes of offset plus length field.
         header_len: usize,
-        /// The whole frame on the wire, header included.
-        total: u64,
+        /// The whole frame on the wire, header included. Wider than `u64`:
+        /// a `u64` length plus a positive adjustment plus the header can pass
+        /// `u64::MAX`, and saturating it would let such a frame through a
+        /// limit of `usize::MAX`.
+        total: u128,
     },
 }
 
@@ -492,7 +495,8 @@ impl LengthPrefixed {
         if after < 0 {
             return Err("length plus adjustment is negative");
         }
-        let total = u64::try_from(after + header_len as i128).unwrap_or(u64::MAX);
+        // `after` is not negative here, so the sum is too.
+        let total = (after + header_len as i128) as u128;
         Ok(Head::Frame { header_len, total })
     }
 
@@ -600,11 +604,13 @@ impl Decoder for LengthPrefixed {
             }
         };
         let max = self.layout.max_frame_len;
-        if total > max as u64 {
-            self.discarding = total;
+        if total > max as u128 {
+            // Past u64::MAX bytes, the rest of any stream is all the same.
+            let len = u64::try_from(total).unwrap_or(u64::MAX);
+            self.discarding = len;
             self.discard(src);
             return Err(Error::FrameTooLong {
-                len: total,
+                len,
                 max: max as u64,
             });
         }
@@ -753,6 +759,31 @@ mod tests {
             .unwrap();
         assert_eq!(be.read_length(&[1, 2, 3]), Ok(Some((0x010203, 3))));
         assert_eq!(le.read_length(&[1, 2, 3]), Ok(Some((0x030201, 3))));
+    }
+
+    #[test]
+    fn frame_past_u64_max_is_too_long_even_without_a_limit() {
+        // A length of u64::MAX plus a positive adjustment and the header
+        // announces more than u64::MAX bytes: over any limit, even
+        // usize::MAX, so it is reported, not waited for. (Found by the
+        // decode_length and decode_varint fuzz targets.)
+        let too_long = format!(
+            "frame of {} bytes exceeds the limit of {}",
+            u64::MAX,
+            usize::MAX
+        );
+        for (width, wire) in [
+            (Width::U64, vec![0xff; 8]),
+            (Width::Varint, [&[0xff; 9][..], &[0x01]].concat()),
+        ] {
+            let mut c = LengthPrefixed::builder()
+                .width(width)
+                .adjustment(1)
+                .max_frame_len(usize::MAX)
+                .build()
+                .unwrap();
+            assert_eq!(decode_all(&mut c, &wire), vec![Err(too_long.clone())]);
+        }
     }
 
     #[test]
