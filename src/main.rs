@@ -25,6 +25,7 @@ Examples:
   framewise demo                                # see sticky and split packets, and the cures
   framewise serve echo                          # echo lines on 127.0.0.1:7007
   framewise send hello world                    # talk to it
+  framewise bench --conns 16 --pipeline 32      # load-test it: msgs/s, latency, every reply checked
   framewise serve time --udp                    # time over UDP on 127.0.0.1:7037
   framewise send --udp --connect 127.0.0.1:7037 '%H:%M:%S'
   framewise chat --bind 127.0.0.1:9000 --peer 127.0.0.1:9001
@@ -56,6 +57,10 @@ enum Command {
     /// are printed.
     #[command(after_help = CHAT_EXAMPLES)]
     Chat(ChatArgs),
+    /// Load-test an echo server: many connections, pipelined frames, every
+    /// reply checked; reports msgs/s, MB/s and round-trip latency.
+    #[command(after_help = BENCH_EXAMPLES)]
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +144,19 @@ Examples (two terminals):
   framewise chat --bind 127.0.0.1:9001 --peer 127.0.0.1:9000
 
 Ctrl-D (end of input) or Ctrl-C ends the chat.";
+
+const BENCH_EXAMPLES: &str = "\
+Examples:
+  framewise serve echo --codec length &         # a server to measure (or your own)
+  framewise bench --codec length --conns 16 --frames 10000 --size 64 --pipeline 32
+  framewise bench --unix /tmp/echo.sock --codec lines
+  framewise bench --udp --connect 127.0.0.1:7007 --pipeline 8
+
+Each connection sends --frames frames and checks every reply against what it
+sent. A progress bar is drawn on stderr when it is a terminal; the report goes
+to stdout. Exits non-zero if a reply did not match, a connection failed, a
+frame went unanswered over TCP or a Unix socket (over UDP lost datagrams are
+only counted), or --timeout passed.";
 
 /// Where and how a server listens; shared by `serve echo` and `serve time`.
 #[derive(Debug, Args)]
@@ -238,6 +256,50 @@ struct SendArgs {
 }
 
 #[derive(Debug, Args)]
+struct BenchArgs {
+    /// The echo server's address [default: 127.0.0.1:7007]
+    #[arg(long, value_name = "ADDR")]
+    connect: Option<SocketAddr>,
+    /// Connect to a Unix domain socket instead
+    #[cfg(unix)]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["connect", "udp"])]
+    unix: Option<PathBuf>,
+    /// Over UDP: one datagram per frame
+    ///
+    /// A datagram with no reply after --loss-timeout is counted lost and frees
+    /// its slot in the pipeline.
+    #[arg(long)]
+    udp: bool,
+    /// The framing the server speaks [default: lines; raw with --udp]
+    ///
+    /// The same specs as the servers take; see `framewise serve echo --help`.
+    #[arg(long, value_name = "SPEC")]
+    codec: Option<AnyCodec>,
+    /// Connections at once (UDP: sockets)
+    #[arg(long, value_name = "N", default_value = "16", value_parser = clap::value_parser!(u32).range(1..))]
+    conns: u32,
+    /// Frames each connection sends
+    #[arg(long, value_name = "M", default_value = "10000", value_parser = clap::value_parser!(u64).range(1..))]
+    frames: u64,
+    /// Payload bytes per frame
+    ///
+    /// Letters and digits, different for every frame, so line and delimiter
+    /// codecs carry them.
+    #[arg(long, value_name = "S", default_value = "64")]
+    size: usize,
+    /// Frames in flight per connection (1: wait for each reply before the
+    /// next)
+    #[arg(long, value_name = "K", default_value = "32", value_parser = clap::value_parser!(u32).range(1..))]
+    pipeline: u32,
+    /// Stop after SECS seconds in all, even if frames are unanswered
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
+    timeout: Duration,
+    /// Over UDP, count a datagram lost after SECS seconds without a reply
+    #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_secs)]
+    loss_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
 struct ChatArgs {
     /// The local UDP address to receive on
     #[arg(long, value_name = "ADDR")]
@@ -277,6 +339,10 @@ fn main() -> ExitCode {
         Command::Chat(args) => {
             init_logs("warn");
             runtime.block_on(chat(args))
+        }
+        Command::Bench(args) => {
+            init_logs("warn");
+            runtime.block_on(bench(args))
         }
     };
     let code = match result {
@@ -457,5 +523,70 @@ async fn chat(args: ChatArgs) -> Result<(), String> {
             r.map_err(|e| e.to_string())
         }
         _ = signal => Ok(()),
+    }
+}
+
+async fn bench(args: BenchArgs) -> Result<(), String> {
+    use std::io::IsTerminal as _;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let connect = args
+        .connect
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], DEFAULT_ECHO_PORT)));
+    let mut endpoint = match args.udp {
+        true => Endpoint::Udp(connect),
+        false => Endpoint::Tcp(connect),
+    };
+    #[cfg(unix)]
+    if let Some(path) = args.unix {
+        endpoint = Endpoint::Unix(path);
+    }
+    let codec = args.codec.unwrap_or_else(|| {
+        let spec = if args.udp { "raw" } else { "lines" };
+        spec.parse().expect("the default codec specs parse")
+    });
+    let mut bench = net::Bench::new(endpoint, codec)
+        .conns(args.conns as usize)
+        .frames(args.frames)
+        .size(args.size)
+        .pipeline(args.pipeline as usize)
+        .timeout(args.timeout)
+        .loss_timeout(args.loss_timeout);
+
+    // The bar only on a terminal: a report piped to a file stays clean.
+    let mut progress = None;
+    if std::io::stderr().is_terminal() {
+        let settled = Arc::new(AtomicU64::new(0));
+        bench = bench.progress(settled.clone());
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(bench.total_frames()),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "[{elapsed_precise}] {wide_bar} {pos}/{len} frames, {per_sec}, eta {eta}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        let shown = bar.clone();
+        let ticker = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                tick.tick().await;
+                shown.set_position(settled.load(Ordering::Relaxed));
+            }
+        });
+        progress = Some((bar, ticker));
+    }
+    let report = bench.run().await;
+    if let Some((bar, ticker)) = progress {
+        ticker.abort();
+        bar.finish_and_clear();
+    }
+    let report = report.map_err(|e| e.to_string())?;
+    println!("{report}");
+    match report.failure() {
+        None => Ok(()),
+        Some(why) => Err(why),
     }
 }

@@ -318,7 +318,7 @@ fn io_error(e: Error) -> ClientError {
 
 /// The next error reported on `socket` (ICMP "port unreachable" on a
 /// connected socket comes as one).
-async fn socket_error(socket: &UdpSocket) -> io::Error {
+pub(super) async fn socket_error(socket: &UdpSocket) -> io::Error {
     loop {
         match socket.ready(Interest::ERROR).await {
             Ok(_) => {}

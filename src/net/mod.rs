@@ -13,11 +13,12 @@
 //! | time server | [`TimeServer`] | TCP, Unix socket, UDP |
 //! | client | [`send()`] | TCP, Unix socket, UDP |
 //! | two-way chat | [`chat()`] | UDP |
+//! | load generator for echo servers | [`Bench`] | TCP, Unix socket, UDP |
 //! | datagram framing | [`Datagram`] | UDP |
 //!
 //! The `framewise` command-line tool is a thin layer over this module
 //! (`framewise serve echo`, `framewise serve time`, `framewise send`,
-//! `framewise chat`).
+//! `framewise chat`, `framewise bench`).
 //!
 //! # Servers
 //!
@@ -85,15 +86,18 @@
 //! connection closed (with the peer, the frames received and sent, and why it
 //! closed), and `warn` lines for bad datagrams. Nothing is logged per frame.
 
+mod bench;
 mod chat;
 mod client;
 mod datagram;
 mod echo;
 mod endpoint;
+mod histogram;
 mod server;
 mod shutdown;
 mod time;
 
+pub use self::bench::{Bench, BenchError, BenchReport, Latency};
 pub use self::chat::chat;
 pub use self::client::{ClientError, SendSummary, send};
 pub use self::datagram::{Datagram, MAX_DATAGRAM_PAYLOAD};
