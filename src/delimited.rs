@@ -537,11 +537,16 @@ impl Delimited {
                         src.advance(start + len);
                         return Err(self.too_long(start));
                     }
-                    let mut frame = src.split_to(start + len);
-                    if !self.keep_delimiter {
-                        frame.truncate(start);
+                    // Split the frame off and leave it untouched: writing to
+                    // the split-off BytesMut (truncate) before freezing it
+                    // costs a store-forwarding stall per frame.
+                    if self.keep_delimiter {
+                        Ok(Some(src.split_to(start + len).freeze()))
+                    } else {
+                        let frame = src.split_to(start).freeze();
+                        src.advance(len);
+                        Ok(Some(frame))
                     }
-                    Ok(Some(frame.freeze()))
                 }
                 Err(_) if eof => {
                     self.next_index = 0;
