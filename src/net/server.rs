@@ -788,7 +788,10 @@ impl Conn {
             buf.reserve(PIPELINE_BUFFER.saturating_sub(buf.len()));
         }
         match SinkExt::<Bytes>::flush(framed).await {
-            Ok(()) => None,
+            Ok(()) => {
+                rewind(framed);
+                None
+            }
             Err(e) => Some(End::from_error(e)),
         }
     }
@@ -865,6 +868,34 @@ async fn expired(idle: &mut Option<Pin<Box<Sleep>>>) {
     match idle {
         Some(sleep) => sleep.as_mut().await,
         None => std::future::pending().await,
+    }
+}
+
+/// Moves the start of both buffers back to the front of their allocations
+/// after a batch, so the next read and the next replies land in memory the
+/// last batch just used.
+///
+/// A `BytesMut` consumed from the front only moves its start forward, and
+/// reuses its front only once the end of the allocation is reached; so each
+/// connection's reads and writes sweep its whole 64 KiB buffers in turn.
+/// With many pipelining connections that is megabytes swept (16 connections
+/// x 128 KiB = 2 MiB), more than a core's cache, where an 8 KiB copy loop
+/// stays in L1. Nothing is copied when a buffer is empty, and a partial frame
+/// is moved only when it is short.
+fn rewind<IO>(framed: &mut Framed<IO, AnyCodec>) {
+    /// Longest partial frame worth moving to rewind the read buffer.
+    const MOVE_AT_MOST: usize = 256;
+    let size = framed.backpressure_boundary();
+    let out = framed.write_buffer_mut();
+    if out.is_empty() && out.capacity() < size {
+        // Reuses the allocation in place (the flush left nothing in it).
+        out.reserve(size);
+    }
+    let input = framed.read_buffer_mut();
+    // Every frame of the batch has been dropped by now, so the buffer is not
+    // shared and `reserve` reuses it rather than allocating.
+    if input.len() <= MOVE_AT_MOST && input.capacity() < size {
+        input.reserve(size - input.len());
     }
 }
 
@@ -992,6 +1023,8 @@ mod tests {
         writes: AtomicUsize,
         /// The largest read asked for: the free space of the read buffer.
         max_read: AtomicUsize,
+        /// The smallest read asked for.
+        min_read: AtomicUsize,
     }
 
     /// A stream that records the reads and writes reaching it.
@@ -1009,6 +1042,9 @@ mod tests {
             self.log
                 .max_read
                 .fetch_max(buf.remaining(), Ordering::Relaxed);
+            self.log
+                .min_read
+                .fetch_min(buf.remaining(), Ordering::Relaxed);
             Pin::new(&mut self.inner).poll_read(cx, buf)
         }
     }
@@ -1099,6 +1135,42 @@ mod tests {
             "{writes} writes for {FRAMES} frames"
         );
         assert!(log.max_read.load(Ordering::Relaxed) >= PIPELINE_BUFFER);
+    }
+
+    #[tokio::test]
+    async fn every_read_after_a_batch_starts_at_the_front_of_the_buffer() {
+        // Bursts of pipelined frames, each answered before the next: once
+        // the buffers have grown, every read must be offered (nearly) the
+        // whole 64 KiB again, not what is left behind the frames already
+        // consumed.
+        let mut codec: AnyCodec = "length".parse().unwrap();
+        let mut burst = BytesMut::new();
+        for i in 0..100 {
+            codec
+                .encode(format!("{i:060}").as_bytes(), &mut burst)
+                .unwrap();
+        }
+        let (mut client, log, server) = run_logged("length");
+        for round in 0..8 {
+            client.write_all(&burst).await.unwrap();
+            let mut replies = vec![0; burst.len()];
+            client.read_exact(&mut replies).await.unwrap();
+            assert_eq!(replies, burst);
+            if round == 0 {
+                // The first burst grew the buffers: measure from here on.
+                log.min_read.store(usize::MAX, Ordering::Relaxed);
+            }
+        }
+        drop(client);
+        let (_, n) = server.await.unwrap();
+        assert_eq!(n.frames_in, 800);
+        // Without rewinding, the eighth burst would be read into what is
+        // left after seven bursts of 6,400 bytes: about 20 KiB.
+        let min = log.min_read.load(Ordering::Relaxed);
+        assert!(
+            min >= PIPELINE_BUFFER - 256,
+            "a read was offered {min} bytes"
+        );
     }
 
     #[tokio::test]
