@@ -19,22 +19,24 @@
 //! itself; the accept loop of the others does it for them), so none is
 //! helped or hurt by Nagle's algorithm.
 //!
-//! The client is the same for all four: N connections, each sending the same
-//! pre-encoded stream of 64-byte frames (68 bytes on the wire) with at most K
-//! frames in flight (the [`CASES`]: 16 connections with K = 1024, a
-//! pipelining client; 1 connection; 16 connections with a short window, where
-//! round trips rather than framing bound everyone), reading the echo as raw bytes and
-//! comparing every byte with what was sent (a framed echo re-encodes the same
-//! header, so the echo is byte-identical for every variant). An iteration is
-//! `MESSAGES` frames in all, spread over the connections; it fails (panics)
-//! unless every byte came back, in order, within [`ROUND_LIMIT`].
+//! The client is the same for all four: N connections, each sending the
+//! same pre-encoded stream of 64-byte frames (68 bytes on the wire) with at
+//! most K frames in flight, reading the echo as raw bytes and comparing every
+//! byte with what was sent (a framed echo re-encodes the same header, so the
+//! echo is byte-identical for every variant). An iteration is `MESSAGES`
+//! frames in all, spread over the connections; it fails (panics) unless
+//! every byte came back, in order, within [`ROUND_LIMIT`]. The [`CASES`]:
+//! 16 connections with K = 1024 (a pipelining client, 68 KiB in flight per
+//! connection: the target of the issue); 1 connection; and 16 connections
+//! with K = 64, where round trips rather than framing bound everyone.
 //!
-//! Runtimes: the servers run on their own multi-thread runtime with one
-//! worker, the client on another with one worker, in this process: on a
-//! 2-core machine that is one core's worth of threads each, the layout of the
-//! figures in `shared/ANCHORS.md` (client and server on the same 2 cores).
-//! Two workers per side would only add work stealing between four threads
-//! on two cores.
+//! Runtimes: the servers run on one multi-thread runtime, the client on
+//! another, both with tokio's default worker count (one per core: 2 on the
+//! 2-core machine of `BENCHMARKS.md`), in this process. That is how
+//! `framewise serve` runs, and the layout of the figures in
+//! `shared/ANCHORS.md` (client and server on the same cores). With one worker
+//! per side the ceiling and tokio-util's echoes lose 10-35% and framewise
+//! about 1%, so the ratios would flatter framewise.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -270,7 +272,6 @@ async fn run_iters(clients: &mut Vec<Client>, wire: &Bytes, window: usize, iters
 
 fn runtime(name: &str) -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
         .thread_name(name)
         .enable_all()
         .build()
