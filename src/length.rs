@@ -20,7 +20,7 @@
 //! |<- strip ->|  (dropped from the front of the decoded frame)
 //! ```
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::error::{ConfigError, Error};
@@ -515,6 +515,7 @@ impl LengthPrefixed {
     }
 
     /// Writes `payload` framed: shared by the `Bytes` and `&[u8]` encoders.
+    #[inline]
     fn encode_slice(&self, payload: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
         let l = &self.layout;
         let keep_header = l.strip == Some(0);
@@ -568,17 +569,28 @@ impl LengthPrefixed {
                 max: l.max_frame_len as u64,
             });
         }
-        dst.reserve(total);
-        dst.put_slice(prefix);
-        let big = l.endian == Endian::Big;
+        // The header is built on the stack and written with the payload in
+        // at most three copies: no per-byte puts on the hot path.
+        let mut field = [0u8; MAX_VARINT_LEN];
         match l.width {
-            Width::Varint => put_varint(dst, value),
-            Width::U64 if big => dst.put_u64(value),
-            Width::U64 => dst.put_u64_le(value),
-            w if big => dst.put_uint(value, w.min_size()),
-            w => dst.put_uint_le(value, w.min_size()),
+            Width::Varint => {
+                let mut v = value;
+                for b in field.iter_mut().take(field_len) {
+                    *b = (v as u8 & 0x7f) | if v >= 0x80 { 0x80 } else { 0 };
+                    v >>= 7;
+                }
+            }
+            _ if l.endian == Endian::Big => {
+                field[..field_len].copy_from_slice(&value.to_be_bytes()[8 - field_len..]);
+            }
+            _ => field[..field_len].copy_from_slice(&value.to_le_bytes()[..field_len]),
         }
-        dst.put_slice(after);
+        dst.reserve(total);
+        if !prefix.is_empty() {
+            dst.extend_from_slice(prefix);
+        }
+        dst.extend_from_slice(&field[..field_len]);
+        dst.extend_from_slice(after);
         Ok(())
     }
 }
@@ -652,6 +664,7 @@ impl Decoder for LengthPrefixed {
 impl Encoder<Bytes> for LengthPrefixed {
     type Error = Error;
 
+    #[inline]
     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Error> {
         self.encode_slice(&item, dst)
     }
@@ -660,6 +673,7 @@ impl Encoder<Bytes> for LengthPrefixed {
 impl Encoder<&[u8]> for LengthPrefixed {
     type Error = Error;
 
+    #[inline]
     fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
         self.encode_slice(item, dst)
     }
@@ -696,17 +710,19 @@ fn varint_len(v: u64) -> usize {
     (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
 
-fn put_varint(dst: &mut BytesMut, mut v: u64) {
-    while v >= 0x80 {
-        dst.put_u8((v as u8) | 0x80);
-        v >>= 7;
-    }
-    dst.put_u8(v as u8);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::BufMut;
+
+    /// LEB128 written plainly, byte by byte, to check the encoder against.
+    fn put_varint(dst: &mut BytesMut, mut v: u64) {
+        while v >= 0x80 {
+            dst.put_u8((v as u8) | 0x80);
+            v >>= 7;
+        }
+        dst.put_u8(v as u8);
+    }
 
     fn decode_all(codec: &mut LengthPrefixed, bytes: &[u8]) -> Vec<Result<Bytes, String>> {
         let mut buf = BytesMut::from(bytes);
@@ -734,6 +750,20 @@ mod tests {
             put_varint(&mut b, v);
             assert_eq!(b.len(), varint_len(v), "{v}");
             assert_eq!(read_varint(&b), Ok(Some((v, b.len()))));
+        }
+    }
+
+    #[test]
+    fn varint_encoder_header_matches_plain_leb128() {
+        for len in [0usize, 1, 127, 128, 300, 16_383, 16_384, 70_000] {
+            let mut wire = BytesMut::new();
+            LengthPrefixed::varint()
+                .encode(&vec![7u8; len][..], &mut wire)
+                .unwrap();
+            let mut header = BytesMut::new();
+            put_varint(&mut header, len as u64);
+            assert_eq!(&wire[..header.len()], &header[..], "{len}");
+            assert_eq!(wire.len(), header.len() + len);
         }
     }
 
