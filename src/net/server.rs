@@ -631,6 +631,16 @@ impl fmt::Display for End {
     }
 }
 
+/// Where [`Conn::answer`] stopped.
+enum Step {
+    /// No whole frame is left in the read buffer.
+    Drained,
+    /// The replies reached the backpressure boundary: flush, then go on.
+    Full,
+    /// The connection should end.
+    End(End),
+}
+
 /// One stream connection's task.
 struct Conn {
     id: u64,
@@ -742,12 +752,12 @@ impl Conn {
     /// it, then flushes once.
     ///
     /// This is the hot path of a pipelining client, so it awaits nothing per
-    /// frame: each reply is encoded straight into the write buffer, which is
-    /// what `feed` does once the sink is ready (`Framed` is ready until its
-    /// buffer passes the backpressure boundary, checked here the same way),
-    /// and the next frame is decoded straight from the read buffer. The
-    /// socket is written when no whole frame is left, or when the replies
-    /// pass the boundary.
+    /// frame: [`answer`](Self::answer) decodes each frame straight from the
+    /// read buffer and encodes its reply straight into the write buffer
+    /// (what `feed` does once the sink is ready: `Framed` is ready until its
+    /// buffer passes the backpressure boundary, checked there the same way).
+    /// The socket is written when no whole frame is left, or when the
+    /// replies pass the boundary.
     async fn batch<IO>(
         &self,
         framed: &mut Framed<IO, AnyCodec>,
@@ -757,29 +767,34 @@ impl Conn {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        let max = self.config.codec.max_frame_len();
         let boundary = framed.backpressure_boundary();
-        let mut frame = first;
+        let mut first = Some(first);
         let mut batch = 0;
         loop {
-            n.frames_in += 1;
-            batch += 1;
-            if self.config.service.is_quit(&frame) {
-                return Some(End::Quit);
-            }
-            let reply = self.config.service.reply(frame, max);
-            if let Err(end) = self.queue(framed, reply, n) {
-                return Some(end);
-            }
-            if framed.write_buffer().len() >= boundary
-                && let Err(e) = SinkExt::<Bytes>::flush(framed).await
-            {
-                return Some(End::from_error(e));
-            }
-            match decode_buffered(framed) {
-                Ok(Some(next)) => frame = next,
-                Ok(None) => break,
-                Err(e) => return Some(End::from_error(e)),
+            // `Framed` lends its codec and its buffers only one at a time:
+            // move the buffers out for the whole run of frames and back
+            // (no copy, no allocation: an empty `BytesMut` owns nothing).
+            let mut input = std::mem::take(framed.read_buffer_mut());
+            let mut out = std::mem::take(framed.write_buffer_mut());
+            let step = self.answer(
+                framed.codec_mut(),
+                &mut input,
+                &mut out,
+                first.take(),
+                boundary,
+                n,
+                &mut batch,
+            );
+            *framed.read_buffer_mut() = input;
+            *framed.write_buffer_mut() = out;
+            match step {
+                Step::Drained => break,
+                Step::Full => {
+                    if let Err(e) = SinkExt::<Bytes>::flush(framed).await {
+                        return Some(End::from_error(e));
+                    }
+                }
+                Step::End(end) => return Some(end),
             }
         }
         if batch >= PIPELINE_BATCH && boundary < PIPELINE_BUFFER {
@@ -796,29 +811,49 @@ impl Conn {
         }
     }
 
-    /// Encodes one reply into the write buffer; a reply the codec refuses (a
-    /// time format with a newline on `lines`) is replaced by an `error:`
-    /// frame.
+    /// Answers `first` (if any) and the whole frames in `input`, encoding
+    /// the replies into `out`, until no whole frame is left, `out` reaches
+    /// `boundary`, or the connection should end. `batch` counts the frames.
+    #[allow(clippy::too_many_arguments)] // the parts of a lent-out `Framed`
     #[inline]
-    fn queue<IO>(
+    fn answer(
         &self,
-        framed: &mut Framed<IO, AnyCodec>,
-        reply: Bytes,
+        codec: &mut AnyCodec,
+        input: &mut BytesMut,
+        out: &mut BytesMut,
+        first: Option<Bytes>,
+        boundary: usize,
         n: &mut Counts,
-    ) -> Result<(), End> {
-        // As in `decode_buffered`: lend the buffer out and back, no copy.
-        let mut out = std::mem::take(framed.write_buffer_mut());
-        let mut queued = framed.codec_mut().encode(reply, &mut out);
-        if let Err(refused) = queued {
-            queued = self.refused(framed.codec_mut(), refused, &mut out);
-        }
-        *framed.write_buffer_mut() = out;
-        match queued {
-            Ok(()) => {
-                n.frames_out += 1;
-                Ok(())
+        batch: &mut usize,
+    ) -> Step {
+        let max = self.config.codec.max_frame_len();
+        let mut next = first;
+        loop {
+            let frame = match next.take() {
+                Some(frame) => frame,
+                None => match codec.decode(input) {
+                    Ok(Some(frame)) => frame,
+                    Ok(None) => return Step::Drained,
+                    Err(e) => return Step::End(End::from_error(e)),
+                },
+            };
+            n.frames_in += 1;
+            *batch += 1;
+            if self.config.service.is_quit(&frame) {
+                return Step::End(End::Quit);
             }
-            Err(e) => Err(End::Unframable(e)),
+            let reply = self.config.service.reply(frame, max);
+            let mut queued = codec.encode(reply, out);
+            if let Err(refused) = queued {
+                queued = self.refused(codec, refused, out);
+            }
+            if let Err(e) = queued {
+                return Step::End(End::Unframable(e));
+            }
+            n.frames_out += 1;
+            if out.len() >= boundary {
+                return Step::Full;
+            }
         }
     }
 
@@ -897,18 +932,6 @@ fn rewind<IO>(framed: &mut Framed<IO, AnyCodec>) {
     if input.len() <= MOVE_AT_MOST && input.capacity() < size {
         input.reserve(size - input.len());
     }
-}
-
-/// Decodes the next whole frame already in `framed`'s read buffer, without
-/// reading from the socket.
-#[inline]
-fn decode_buffered<IO>(framed: &mut Framed<IO, AnyCodec>) -> Result<Option<Bytes>, Error> {
-    // `Framed` lends its codec and its buffer only one at a time; moving the
-    // buffer out and back costs no allocation (an empty `BytesMut` owns none).
-    let mut buf = std::mem::take(framed.read_buffer_mut());
-    let frame = framed.codec_mut().decode(&mut buf);
-    *framed.read_buffer_mut() = buf;
-    frame
 }
 
 /// Closes a connection politely, within [`LINGER`]: the last frame if any,
@@ -1135,6 +1158,35 @@ mod tests {
             "{writes} writes for {FRAMES} frames"
         );
         assert!(log.max_read.load(Ordering::Relaxed) >= PIPELINE_BUFFER);
+    }
+
+    #[tokio::test]
+    async fn replies_past_the_write_boundary_are_flushed_mid_batch_in_order() {
+        // 192,000 bytes in one go: a read of 64 KiB holds ~1000 frames whose
+        // replies pass the 64 KiB boundary, so batches flush and go on.
+        const FRAMES: usize = 3000;
+        let mut codec: AnyCodec = "length".parse().unwrap();
+        let mut wire = BytesMut::new();
+        for i in 0..FRAMES {
+            codec
+                .encode(format!("{i:060}").as_bytes(), &mut wire)
+                .unwrap();
+        }
+        let (mut client, log, server) = run_logged("length");
+        let (mut rd, mut wr) = tokio::io::split(&mut client);
+        let expected = wire.clone();
+        let reader = async move {
+            let mut replies = vec![0; expected.len()];
+            rd.read_exact(&mut replies).await.unwrap();
+            assert!(replies == expected, "replies differ from the frames sent");
+        };
+        tokio::join!(wr.write_all(&wire), reader).0.unwrap();
+        drop(client);
+        let (end, n) = server.await.unwrap();
+        assert!(matches!(end, End::Eof), "{end}");
+        assert_eq!((n.frames_in, n.frames_out), (FRAMES as u64, FRAMES as u64));
+        let writes = log.writes.load(Ordering::Relaxed);
+        assert!((3..=40).contains(&writes), "{writes} writes");
     }
 
     #[tokio::test]
