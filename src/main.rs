@@ -564,16 +564,21 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
             indicatif::ProgressDrawTarget::stderr(),
         );
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "[{elapsed_precise}] {wide_bar} {pos}/{len} frames, {per_sec}, eta {eta}",
+            "[{elapsed_precise}] {wide_bar} {human_pos}/{human_len} frames, {msg}, eta {eta}",
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
+        bar.set_message("0 msgs/s");
         let shown = bar.clone();
         let ticker = tokio::spawn(async move {
+            let start = std::time::Instant::now();
             let mut tick = tokio::time::interval(Duration::from_millis(100));
             loop {
                 tick.tick().await;
-                shown.set_position(settled.load(Ordering::Relaxed));
+                let done = settled.load(Ordering::Relaxed);
+                let rate = done as f64 / start.elapsed().as_secs_f64().max(1e-3);
+                shown.set_message(format!("{rate:.0} msgs/s"));
+                shown.set_position(done);
             }
         });
         progress = Some((bar, ticker));
