@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Run the codec groups behind issue #6's targets several times and print the
+median of the per-run ratios (each ratio is read from one run, side by side).
+
+    python3 benches/targets.py [RUNS]      # default 3 runs, about 2 minutes each
+
+Ratios are throughput ratios: framewise's rate over the other's (tokio-util),
+or framewise's share of a floor/ceiling (1.0 = as fast as the reference).
+"""
+import json
+import pathlib
+import statistics
+import subprocess
+import sys
+
+runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+root = pathlib.Path("target/criterion")
+FILTER = "^(length/(16|4096|65536)|delimited/(100|8000))/"
+
+# (label, group, framewise fn, other fn, target, kind)
+TARGETS = [
+    ("LengthPrefixed 16 B vs LengthDelimitedCodec", "length_16", "framewise", "tokio-util", 2.0, "x"),
+    ("LengthPrefixed 4 KiB vs copy floor", "length_4096", "framewise", "floor-copy", 0.9, "%"),
+    ("LengthPrefixed 64 KiB vs copy floor", "length_65536", "framewise", "floor-copy", 0.9, "%"),
+    ("Delimited 100 B vs AnyDelimiterCodec", "delimited_100", "framewise-delimited", "tokio-util-any-delimiter", 5.0, "x"),
+    ("Lines 100 B vs LinesCodec", "delimited_100", "framewise-lines", "tokio-util-lines", 1.3, "x"),
+    ("Delimited 8000 B vs memchr scan", "delimited_8000", "framewise-delimited", "ceiling-memchr", 0.7, "%"),
+    ("Delimited 8000 B vs copy + memchr scan", "delimited_8000", "framewise-delimited", "ceiling-copy-memchr", 0.7, "%"),
+]
+
+
+def median_ns(group, fn):
+    p = root / group / fn / "new" / "estimates.json"
+    return json.loads(p.read_text())["median"]["point_estimate"]
+
+
+ratios = {t[0]: [] for t in TARGETS}
+for i in range(runs):
+    print(f"run {i + 1}/{runs}: cargo bench --bench codecs -- '{FILTER}'", file=sys.stderr, flush=True)
+    subprocess.run(["cargo", "bench", "--bench", "codecs", "--", FILTER],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for label, group, fw, other, _, _ in TARGETS:
+        # time(other) / time(framewise) = rate(framewise) / rate(other)
+        ratios[label].append(median_ns(group, other) / median_ns(group, fw))
+
+print("| target | ratio, median of runs | runs | target | met |")
+print("|---|---|---|---|---|")
+for label, _, _, _, target, kind in TARGETS:
+    rs = ratios[label]
+    m = statistics.median(rs)
+    show = (lambda r: f"{r:.0%}") if kind == "%" else (lambda r: f"{r:.2f}x")
+    runs_txt = ", ".join(show(r) for r in rs)
+    print(f"| {label} | **{show(m)}** | {runs_txt} | {show(target)} | {'yes' if m >= target else 'no'} |")
