@@ -472,22 +472,39 @@ async fn run_server(server: Server, service: &str, codec: &AnyCodec) -> Result<(
         .map_err(|e| e.to_string())
 }
 
-async fn send(args: SendArgs) -> Result<(), String> {
-    let connect = args
-        .connect
-        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], DEFAULT_ECHO_PORT)));
-    let mut endpoint = match args.udp {
+/// Where a client command (`send`, `bench`) connects, and with which codec:
+/// `--connect` (default: the echo server on 127.0.0.1) over TCP or `--udp`,
+/// or `--unix`; `--codec`, by default `lines` (`raw` over UDP).
+fn client_target(
+    connect: Option<SocketAddr>,
+    udp: bool,
+    #[cfg(unix)] unix: Option<PathBuf>,
+    codec: Option<AnyCodec>,
+) -> (Endpoint, AnyCodec) {
+    let connect = connect.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], DEFAULT_ECHO_PORT)));
+    let mut endpoint = match udp {
         true => Endpoint::Udp(connect),
         false => Endpoint::Tcp(connect),
     };
     #[cfg(unix)]
-    if let Some(path) = args.unix {
+    if let Some(path) = unix {
         endpoint = Endpoint::Unix(path);
     }
-    let codec = args.codec.unwrap_or_else(|| {
-        let spec = if args.udp { "raw" } else { "lines" };
+    let codec = codec.unwrap_or_else(|| {
+        let spec = if udp { "raw" } else { "lines" };
         spec.parse().expect("the default codec specs parse")
     });
+    (endpoint, codec)
+}
+
+async fn send(args: SendArgs) -> Result<(), String> {
+    let (endpoint, codec) = client_target(
+        args.connect,
+        args.udp,
+        #[cfg(unix)]
+        args.unix,
+        args.codec,
+    );
     let stdout = tokio::io::stdout();
     let result = if args.messages.is_empty() {
         let lines = framewise::Delimited::new(b"\n")
@@ -531,21 +548,13 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    let connect = args
-        .connect
-        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], DEFAULT_ECHO_PORT)));
-    let mut endpoint = match args.udp {
-        true => Endpoint::Udp(connect),
-        false => Endpoint::Tcp(connect),
-    };
-    #[cfg(unix)]
-    if let Some(path) = args.unix {
-        endpoint = Endpoint::Unix(path);
-    }
-    let codec = args.codec.unwrap_or_else(|| {
-        let spec = if args.udp { "raw" } else { "lines" };
-        spec.parse().expect("the default codec specs parse")
-    });
+    let (endpoint, codec) = client_target(
+        args.connect,
+        args.udp,
+        #[cfg(unix)]
+        args.unix,
+        args.codec,
+    );
     let mut bench = net::Bench::new(endpoint, codec)
         .conns(args.conns as usize)
         .frames(args.frames)
