@@ -15,10 +15,17 @@
 //!   codec is as good as new afterwards (the byte-at-a-time run reuses the
 //!   codec of the first run, as `UdpFramed` reuses it for every datagram);
 //! - the buffer held while waiting for more bytes stays within the codec's
-//!   memory bound;
+//!   memory bound, whatever the size of the reads: `LengthPrefixed` below the
+//!   limit (a varint header still arriving, up to offset + 9 bytes);
+//!   `Delimited` the limit plus the longest delimiter less one (the start of a
+//!   delimiter still arriving); `Lines` the limit plus one (a final `\r`);
+//!   `FixedLength` one byte short of a frame; `Cobs` the longest encoding of
+//!   a payload within the limit; `Raw` nothing;
 //! - every frame respects the limit, and every `FrameTooLong` names a length
 //!   over the configured limit;
-//! - the three runs give the same frames and errors;
+//! - the three runs give the same frames and errors (except the length in a
+//!   `FrameTooLong` from `Delimited`, `Lines` and `Cobs`, which is the bytes
+//!   seen so far when the frame's end has not arrived, as documented);
 //! - where a plain reference decoder is cheap to write (length, delimited,
 //!   lines, fixed) or exists (the `cobs` crate, tokio-util), the frames and
 //!   errors equal the reference's.
