@@ -14,6 +14,8 @@
 //! - at end of stream, `decode_eof` reports what is left or clears it, and the
 //!   codec is as good as new afterwards (the byte-at-a-time run reuses the
 //!   codec of the first run, as `UdpFramed` reuses it for every datagram);
+//! - the read buffer's capacity follows the bytes that arrived, not a length
+//!   a header announces;
 //! - the buffer held while waiting for more bytes stays within the codec's
 //!   memory bound, whatever the size of the reads: `LengthPrefixed` below the
 //!   limit (a varint header still arriving, up to offset + 9 bytes);
@@ -268,11 +270,15 @@ where
             reads.len()
         );
     };
+    let mut fed = 0;
     for read in reads {
         buf.extend_from_slice(read);
+        fed += read.len();
         loop {
             progress(&mut calls);
-            match codec.decode(&mut buf) {
+            let result = codec.decode(&mut buf);
+            assert_reserved_by_arrivals(&buf, fed);
+            match result {
                 Ok(Some(frame)) => events.push(Event::Frame(frame.as_ref().to_vec())),
                 Ok(None) => {
                     max_buffered = max_buffered.max(buf.len());
@@ -300,7 +306,9 @@ where
     }
     loop {
         progress(&mut calls);
-        match codec.decode_eof(&mut buf) {
+        let result = codec.decode_eof(&mut buf);
+        assert_reserved_by_arrivals(&buf, fed);
+        match result {
             Ok(Some(frame)) => events.push(Event::Frame(frame.as_ref().to_vec())),
             Ok(None) => break,
             Err(e) => {
@@ -329,6 +337,17 @@ where
         max_buffered,
         fatal: false,
     }
+}
+
+/// A decoder reserves room by the bytes that have arrived, never by a length
+/// a header announces (tokio-util reserves a whole announced frame). The
+/// buffer's own growth at most doubles what was asked for, hence the factor.
+fn assert_reserved_by_arrivals(buf: &BytesMut, fed: usize) {
+    assert!(
+        buf.capacity() <= 4 * fed + 64,
+        "the read buffer has room for {} bytes after {fed} bytes arrived",
+        buf.capacity()
+    );
 }
 
 /// What a decoder promises about one run.
