@@ -2021,8 +2021,8 @@ pub struct DifferentialLengthInput {
     pub offset: u8,
     /// framewise's adjustment (bytes after the length field = value + this).
     pub adjustment: i8,
-    /// Bytes stripped from each frame (taken modulo the header size + 1:
-    /// tokio-util panics on a skip past the header when the frame is short).
+    /// Bytes stripped from each frame (taken modulo the header size + 9: up
+    /// to 8 bytes past the header).
     pub strip: Option<u8>,
     /// framewise's limit, on the whole frame.
     pub max: u16,
@@ -2074,7 +2074,7 @@ fn run_tokio(
 
 /// `differential_length`: framewise's `LengthPrefixed` against tokio-util's
 /// `LengthDelimitedCodec` on every layout both define: widths 1, 2, 3, 4, 8,
-/// both byte orders, any offset, adjustment and strip within the header.
+/// both byte orders, any offset, adjustment and strip (`num_skip`).
 ///
 /// The two describe a layout differently, and this is the translation:
 /// - tokio-util's adjustment counts from the end of its skipped bytes, not from
@@ -2083,9 +2083,9 @@ fn run_tokio(
 ///   (framewise's is on the whole frame): `max_tokio = max - offset - width -
 ///   adj`, so that both refuse exactly the same frames (when that is negative,
 ///   framewise refuses every frame and tokio-util gets 0). tokio-util lowers
-///   its limit further, to the field's largest value plus its adjustment, so
-///   with a negative adjustment the limits can differ, and then only the
-///   frames before the first error are compared.
+///   its limit further, to the field's largest value plus its own
+///   adjustment, so when that adjustment is negative the limits can differ,
+///   and then only the frames before the first error are compared.
 ///
 /// What is compared, on the same reads:
 /// - the frames before the first error of either are the same (framewise
@@ -2109,7 +2109,7 @@ pub fn check_differential_length(input: DifferentialLengthInput) {
     };
     let offset = usize::from(input.offset % 8);
     let header = offset + w;
-    let strip = input.strip.map(|s| usize::from(s) % (header + 1));
+    let strip = input.strip.map(|s| usize::from(s) % (header + 9));
     let adjustment = isize::from(input.adjustment);
     let max = usize::from(input.max);
     let layout = Layout {
