@@ -298,12 +298,7 @@ where
                 deadline = Instant::now() + timeout;
             }
             () = tokio::time::sleep_until(deadline), if !writing => {
-                return Err(ClientError::ReplyTimeout {
-                    endpoint: endpoint.clone(),
-                    after: timeout,
-                    sent: summary.sent,
-                    received: summary.received,
-                });
+                return Err(reply_timeout(endpoint, timeout, &summary));
             }
         }
     }
@@ -429,13 +424,19 @@ where
                 deadline = Instant::now() + timeout;
             }
             () = tokio::time::sleep_until(deadline), if !writing => {
-                return Err(ClientError::ReplyTimeout {
-                    endpoint: endpoint.clone(),
-                    after: timeout,
-                    sent: summary.sent,
-                    received: summary.received,
-                });
+                return Err(reply_timeout(endpoint, timeout, &summary));
             }
         }
+    }
+}
+
+/// The error for a server that stopped answering: what was sent and received
+/// by then, shared by the stream and the datagram clients.
+fn reply_timeout(endpoint: &Endpoint, after: Duration, summary: &SendSummary) -> ClientError {
+    ClientError::ReplyTimeout {
+        endpoint: endpoint.clone(),
+        after,
+        sent: summary.sent,
+        received: summary.received,
     }
 }
