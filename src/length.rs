@@ -637,9 +637,11 @@ impl Decoder for LengthPrefixed {
         if src.len() < total {
             return Ok(None);
         }
-        let mut frame = src.split_to(total);
+        // Strip from the frozen handle, not the split-off BytesMut: no
+        // store to it before freezing, and no out-of-line `advance` call.
+        let mut frame = src.split_to(total).freeze();
         frame.advance(strip);
-        Ok(Some(frame.freeze()))
+        Ok(Some(frame))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
