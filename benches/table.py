@@ -34,6 +34,8 @@ for size in (16, 256, 4096, 65536):
     fw, tk, fl = (median_ns(g, f) for f in ("framewise", "tokio-util", "floor-copy"))
     rows.append((f"length/{size} (LengthPrefixed vs LengthDelimitedCodec)", fw, tk, "floor-copy", fl))
     rows.append((f"length/{size} varint", median_ns(g, "framewise-varint"), tk, "floor-copy", fl))
+    rows.append((f"length/{size} (same, against the stream floor)", fw, None, "floor-stream",
+                 median_ns(g, "floor-stream")))
 for size in (16, 100, 1000, 8000):
     g = f"delimited_{size}"
     ceil = median_ns(g, "ceiling-memchr")
@@ -42,8 +44,11 @@ for size in (16, 100, 1000, 8000):
     rows.append((f"delimited/{size} (Delimited vs AnyDelimiterCodec)", d,
                  median_ns(g, "tokio-util-any-delimiter"), "memchr scan", ceil))
     rows.append((f"delimited/{size} (same, against copy + scan)", d, None, "copy + memchr", ceil_copy))
-    rows.append((f"delimited/{size} (Lines vs LinesCodec)", median_ns(g, "framewise-lines"),
-                 median_ns(g, "tokio-util-lines"), "memchr scan", ceil))
+    rows.append((f"delimited/{size} (same, against the least Bytes-frame decoder)", d, None,
+                 "least-bytes-frames", median_ns(g, "least-bytes-frames")))
+    lines = median_ns(g, "framewise-lines")
+    rows.append((f"delimited/{size} (Lines vs LinesCodec)", lines,
+                 median_ns(g, "tokio-util-lines"), "least-string-lines", median_ns(g, "least-string-lines")))
 g = "delimited-crlf-or-lf_100"
 rows.append(("delimited/100, `\\r\\n` or `\\n` (Delimited vs LinesCodec)", median_ns(g, "framewise-delimited"),
              median_ns(g, "tokio-util-lines"), "", None))
@@ -52,6 +57,11 @@ for name, fw, tk, refname, ref in rows:
     share = "-" if fw is None or ref is None else f"{ref / fw:.0%}"
     print(f"| {name} | {fmt(fw)} | {fmt(tk)} | {ratio(fw, tk)} | {refname} {fmt(ref)} | {share} |")
 
+print()
+print("| memcpy of 4 MiB in 64 KiB pieces, by (dst - src) mod 4096 | time |")
+print("|---|---|")
+for d in (0, 16, 64, 2048):
+    print(f"| {d} | {fmt(median_ns('memcpy-aliasing', f'distance-{d}'))} |")
 print()
 print("| encode | " + " | ".join(("16 B", "1000 B")) + " |")
 print("|---|---|---|")

@@ -201,7 +201,7 @@ impl Lines {
 
     /// Converts the first `len` bytes of `src` to a line and drops `consumed`
     /// bytes (the line and its ending).
-    #[inline]
+    #[inline(always)]
     fn take_line(src: &mut BytesMut, len: usize, consumed: usize) -> Result<Option<String>, Error> {
         match std::str::from_utf8(&src[..len]) {
             Ok(s) => {
