@@ -26,7 +26,7 @@
 //! the [`cobs`](https://crates.io/crates/cobs) crate: `cobs::encode_vec(p)`
 //! followed by a `0x00`.
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use memchr::memchr;
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -185,12 +185,12 @@ impl Cobs {
             match memchr(0, group) {
                 Some(i) => {
                     // `i` < 254: the code fits, and the group stands for a zero.
-                    dst.put_u8(i as u8 + 1);
+                    dst.extend_from_slice(&[i as u8 + 1]);
                     dst.extend_from_slice(&group[..i]);
                     rest = &rest[i + 1..];
                 }
                 None if group.len() == 254 => {
-                    dst.put_u8(FULL_GROUP);
+                    dst.extend_from_slice(&[FULL_GROUP]);
                     dst.extend_from_slice(group);
                     rest = &rest[254..];
                     if rest.is_empty() {
@@ -200,13 +200,13 @@ impl Cobs {
                     }
                 }
                 None => {
-                    dst.put_u8(group.len() as u8 + 1);
+                    dst.extend_from_slice(&[group.len() as u8 + 1]);
                     dst.extend_from_slice(group);
                     break;
                 }
             }
         }
-        dst.put_u8(0);
+        dst.extend_from_slice(&[0]);
         Ok(())
     }
 }

@@ -16,7 +16,7 @@
 //! frames:  "a"     "b"  "c\r"
 //! ```
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use memchr::memmem;
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -584,8 +584,8 @@ impl Delimited {
             self.check_payload(item)?;
             let delimiter = &self.given[0];
             dst.reserve(item.len() + delimiter.len());
-            dst.put_slice(item);
-            dst.put_slice(delimiter);
+            dst.extend_from_slice(item);
+            dst.extend_from_slice(delimiter);
         }
         Ok(())
     }

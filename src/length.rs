@@ -514,6 +514,33 @@ impl LengthPrefixed {
         self.discarding == 0
     }
 
+    /// Writes the length field. `extend_from_slice` with a constant length
+    /// inlines to one store; `BufMut::put_u32` and friends go through an
+    /// out-of-line `put_slice` call per field.
+    #[inline]
+    fn put_field(&self, value: u64, dst: &mut BytesMut) {
+        let big = self.layout.endian == Endian::Big;
+        match self.layout.width {
+            Width::U8 => dst.extend_from_slice(&[value as u8]),
+            Width::U16 if big => dst.extend_from_slice(&(value as u16).to_be_bytes()),
+            Width::U16 => dst.extend_from_slice(&(value as u16).to_le_bytes()),
+            Width::U24 if big => dst.extend_from_slice(&value.to_be_bytes()[5..]),
+            Width::U24 => dst.extend_from_slice(&value.to_le_bytes()[..3]),
+            Width::U32 if big => dst.extend_from_slice(&(value as u32).to_be_bytes()),
+            Width::U32 => dst.extend_from_slice(&(value as u32).to_le_bytes()),
+            Width::U64 if big => dst.extend_from_slice(&value.to_be_bytes()),
+            Width::U64 => dst.extend_from_slice(&value.to_le_bytes()),
+            Width::Varint => {
+                let mut v = value;
+                while v >= 0x80 {
+                    dst.extend_from_slice(&[v as u8 | 0x80]);
+                    v >>= 7;
+                }
+                dst.extend_from_slice(&[v as u8]);
+            }
+        }
+    }
+
     /// Writes `payload` framed: shared by the `Bytes` and `&[u8]` encoders.
     #[inline]
     fn encode_slice(&self, payload: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
@@ -569,27 +596,11 @@ impl LengthPrefixed {
                 max: l.max_frame_len as u64,
             });
         }
-        // The header is built on the stack and written with the payload in
-        // at most three copies: no per-byte puts on the hot path.
-        let mut field = [0u8; MAX_VARINT_LEN];
-        match l.width {
-            Width::Varint => {
-                let mut v = value;
-                for b in field.iter_mut().take(field_len) {
-                    *b = (v as u8 & 0x7f) | if v >= 0x80 { 0x80 } else { 0 };
-                    v >>= 7;
-                }
-            }
-            _ if l.endian == Endian::Big => {
-                field[..field_len].copy_from_slice(&value.to_be_bytes()[8 - field_len..]);
-            }
-            _ => field[..field_len].copy_from_slice(&value.to_le_bytes()[..field_len]),
-        }
         dst.reserve(total);
         if !prefix.is_empty() {
             dst.extend_from_slice(prefix);
         }
-        dst.extend_from_slice(&field[..field_len]);
+        self.put_field(value, dst);
         dst.extend_from_slice(after);
         Ok(())
     }

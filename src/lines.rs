@@ -8,7 +8,7 @@
 //! +----------+----+----------+----+  +----------+------+
 //! ```
 
-use bytes::{Buf, BufMut, BytesMut};
+use bytes::{Buf, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::error::Error;
@@ -201,7 +201,7 @@ impl Lines {
 
     /// Converts the first `len` bytes of `src` to a line and drops `consumed`
     /// bytes (the line and its ending).
-    #[inline(always)]
+    #[inline]
     fn take_line(src: &mut BytesMut, len: usize, consumed: usize) -> Result<Option<String>, Error> {
         match std::str::from_utf8(&src[..len]) {
             Ok(s) => {
@@ -236,8 +236,8 @@ impl Lines {
         }
         let ending: &[u8] = if self.crlf { b"\r\n" } else { b"\n" };
         dst.reserve(line.len() + ending.len());
-        dst.put_slice(line);
-        dst.put_slice(ending);
+        dst.extend_from_slice(line);
+        dst.extend_from_slice(ending);
         Ok(())
     }
 }
