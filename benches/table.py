@@ -36,6 +36,8 @@ for size in (16, 256, 4096, 65536):
     rows.append((f"length/{size} varint", median_ns(g, "framewise-varint"), tk, "floor-copy", fl))
     rows.append((f"length/{size} (same, against the stream floor)", fw, None, "floor-stream",
                  median_ns(g, "floor-stream")))
+    rows.append((f"length/{size} (same, against the least Bytes-frame decoder)", fw, None,
+                 "least-bytes-frames", median_ns(g, "least-bytes-frames")))
 for size in (16, 100, 1000, 8000):
     g = f"delimited_{size}"
     ceil = median_ns(g, "ceiling-memchr")

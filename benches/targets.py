@@ -33,6 +33,8 @@ TARGETS = [
 BOUNDS = [
     ("floor-stream (frames advanced past) vs copy floor, 4 KiB", "length_4096", "floor-stream", "floor-copy"),
     ("LengthPrefixed vs floor-stream, 4 KiB", "length_4096", "framewise", "floor-stream"),
+    ("least Bytes-frame decoder vs copy floor, 4 KiB", "length_4096", "least-bytes-frames", "floor-copy"),
+    ("LengthPrefixed vs least Bytes-frame decoder, 4 KiB", "length_4096", "framewise", "least-bytes-frames"),
     ("floor-stream vs copy floor, 64 KiB", "length_65536", "floor-stream", "floor-copy"),
     ("LengthPrefixed vs floor-stream, 64 KiB", "length_65536", "framewise", "floor-stream"),
     ("least Bytes-frame decoder vs AnyDelimiterCodec, 100 B", "delimited_100", "least-bytes-frames", "tokio-util-any-delimiter"),
