@@ -261,7 +261,67 @@ impl Decoder for Lines {
     /// [`Error::FrameTooLong`] once per line over the limit, and
     /// [`Error::InvalidUtf8`] for a line that is not UTF-8; either way the next
     /// call goes on with the line after it.
+    #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<String>, Error> {
+        // The common case, inlined into the caller: a whole line within the
+        // limit, valid UTF-8, no oversized line being skipped. It gives what
+        // `decode_general` gives; every other case goes there.
+        if !self.discarding {
+            let from = self.next_index.min(src.len());
+            match memchr::memchr(b'\n', &src[from..]) {
+                Some(i) => {
+                    let newline = from + i;
+                    let len = without_cr(&src[..newline]);
+                    if len <= self.max_frame_len
+                        && let Ok(line) = std::str::from_utf8(&src[..len])
+                    {
+                        let line = line.to_owned();
+                        self.next_index = 0;
+                        src.advance(newline + 1);
+                        return Ok(Some(line));
+                    }
+                }
+                None if without_cr(src) <= self.max_frame_len => {
+                    self.next_index = src.len();
+                    return Ok(None);
+                }
+                None => {}
+            }
+        }
+        self.decode_general(src)
+    }
+
+    /// Like `decode`, and then the bytes after the last `\n` are returned as a
+    /// final line (without a final `\r`).
+    ///
+    /// # Errors
+    ///
+    /// As for `decode`, the final line included.
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<String>, Error> {
+        if let Some(line) = self.decode(src)? {
+            return Ok(Some(line));
+        }
+        self.next_index = 0;
+        if self.discarding {
+            // Already reported when it went over the limit.
+            self.discarding = false;
+            src.clear();
+            return Ok(None);
+        }
+        if src.is_empty() {
+            return Ok(None);
+        }
+        // `decode` has checked the limit on these bytes.
+        let len = without_cr(src);
+        let all = src.len();
+        Self::take_line(src, len, all)
+    }
+}
+
+impl Lines {
+    /// Every case of [`Decoder::decode`]: oversized lines, invalid UTF-8,
+    /// skipping an oversized line as it arrives.
+    fn decode_general(&mut self, src: &mut BytesMut) -> Result<Option<String>, Error> {
         loop {
             // `min`: a caller who empties the buffer between calls gets a
             // rescan, not a panic.
@@ -297,32 +357,6 @@ impl Decoder for Lines {
             }
             return Self::take_line(src, len, newline + 1);
         }
-    }
-
-    /// Like `decode`, and then the bytes after the last `\n` are returned as a
-    /// final line (without a final `\r`).
-    ///
-    /// # Errors
-    ///
-    /// As for `decode`, the final line included.
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<String>, Error> {
-        if let Some(line) = self.decode(src)? {
-            return Ok(Some(line));
-        }
-        self.next_index = 0;
-        if self.discarding {
-            // Already reported when it went over the limit.
-            self.discarding = false;
-            src.clear();
-            return Ok(None);
-        }
-        if src.is_empty() {
-            return Ok(None);
-        }
-        // `decode` has checked the limit on these bytes.
-        let len = without_cr(src);
-        let all = src.len();
-        Self::take_line(src, len, all)
     }
 }
 
