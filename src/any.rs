@@ -6,13 +6,10 @@ use std::str::FromStr;
 use bytes::{Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::error::{ConfigError, Error};
+use crate::error::{ConfigError, Error, reason};
 use crate::{Cobs, Delimited, Endian, FixedLength, LengthPrefixed, Lines, Raw, Width};
 
 /// What a spec string may say, shown in every spec error.
-const ACCEPTED: &str = "expected one of: lines, lines-crlf, delim:<bytes> (escapes \\n \\r \\t \\0 \\\\ \\xNN), \
-length, length:u8|u16|u24|u32|u64 with an optional le or be suffix, length:varint, fixed:<n>, cobs, raw; \
-each optionally followed by ,max=<n> (n in bytes, or with a k or m suffix for KiB or MiB)";
 
 /// Any framewise codec, chosen at run time from a spec string.
 ///
@@ -185,8 +182,8 @@ impl FromStr for AnyCodec {
 
     fn from_str(s: &str) -> Result<Self, ConfigError> {
         let fail = |reason: String| ConfigError::Spec {
-            spec: s.to_string(),
-            reason: format!("{reason}; {ACCEPTED}"),
+            spec: s.into(),
+            reason: reason.into(),
         };
         let (base, max) = match s.rsplit_once(",max=") {
             Some((base, max)) => (base, Some(parse_size(max).map_err(fail)?)),
@@ -387,7 +384,7 @@ impl Encoder<&[u8]> for AnyCodec {
             Inner::Delimited(c) => c.encode(item, dst),
             Inner::Lines(c) => {
                 let line = std::str::from_utf8(item).map_err(|e| Error::Unencodable {
-                    reason: format!(
+                    reason: reason!(
                         "a line must be utf-8, and byte {} of this {}-byte frame is not",
                         e.valid_up_to(),
                         item.len()

@@ -20,7 +20,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use memchr::memmem;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::error::{ConfigError, Error};
+use crate::error::{ConfigError, Error, reason};
 
 /// The default limit of a delimited frame's payload, delimiter excluded: 64 KiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
@@ -598,7 +598,7 @@ impl Delimited {
         }
         if let Ok((at, len)) = self.find(payload, 0, true) {
             return Err(Error::Unencodable {
-                reason: format!(
+                reason: reason!(
                     "the payload contains the delimiter \"{}\" at byte {at}",
                     payload[at..at + len].escape_ascii()
                 ),
@@ -617,7 +617,7 @@ impl Delimited {
                     let n = rest.len().min(written.len());
                     if rest[..n] == written[..n] {
                         return Err(Error::Unencodable {
-                            reason: format!(
+                            reason: reason!(
                                 "the payload's last {} bytes and the delimiter \"{}\" written \
                                  after them can be read as the delimiter \"{}\"",
                                 head.len(),
@@ -644,7 +644,7 @@ impl Delimited {
                 }
             }
             Ok((start, len)) => Err(Error::Unencodable {
-                reason: format!(
+                reason: reason!(
                     "the frame contains the delimiter \"{}\" at byte {start}, before its end",
                     frame[start..start + len].escape_ascii()
                 ),
@@ -655,9 +655,9 @@ impl Delimited {
                     reason: if ends_with_one {
                         "the frame's final delimiter could be read as part of a longer \
                          delimiter, depending on the bytes that follow"
-                            .to_owned()
+                            .into()
                     } else {
-                        "with keep_delimiter(true) a frame must end with a delimiter".to_owned()
+                        "with keep_delimiter(true) a frame must end with a delimiter".into()
                     },
                 })
             }

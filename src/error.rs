@@ -1,6 +1,11 @@
 //! The one error type of every codec, and the error of every builder.
+//!
+//! Both are `no_std` and allocation-free: the text of a refusal or of a bad
+//! setting is formatted into a [`Reason`], a short inline string, so that a
+//! firmware build without an allocator reports the same messages as a server.
 
-use std::fmt;
+use core::fmt;
+#[cfg(feature = "std")]
 use std::io;
 
 /// What went wrong while decoding or encoding a frame.
@@ -78,7 +83,7 @@ pub enum Error {
     /// its own header.
     Unencodable {
         /// Why the payload cannot be framed.
-        reason: String,
+        reason: Reason,
     },
     /// The codec's configuration can decode but not encode.
     ///
@@ -89,7 +94,19 @@ pub enum Error {
         /// Why this configuration has no encoder.
         reason: &'static str,
     },
+    /// The caller's output slice is too short for the encoded frame; nothing
+    /// was written.
+    ///
+    /// Only the slice encoders ([`Encode::encode_to_slice`](crate::Encode::encode_to_slice))
+    /// report this: the owned-buffer adapters grow their buffer instead.
+    BufferTooSmall {
+        /// Bytes the encoded frame takes.
+        needed: usize,
+        /// Bytes the slice had.
+        available: usize,
+    },
     /// An I/O error from the underlying reader, writer or socket.
+    #[cfg(feature = "std")]
     Io(io::Error),
 }
 
@@ -106,7 +123,12 @@ impl Error {
     /// assert!(err.is_recoverable());
     /// ```
     pub fn is_recoverable(&self) -> bool {
-        !matches!(self, Error::CorruptHeader { .. } | Error::Io(_))
+        match self {
+            Error::CorruptHeader { .. } => false,
+            #[cfg(feature = "std")]
+            Error::Io(_) => false,
+            _ => true,
+        }
     }
 }
 
@@ -132,26 +154,34 @@ impl fmt::Display for Error {
             Error::EncodeUnsupported { reason } => {
                 write!(f, "this codec configuration cannot encode: {reason}")
             }
+            Error::BufferTooSmall { needed, available } => write!(
+                f,
+                "output buffer of {available} bytes is too small for a frame of {needed}"
+            ),
+            #[cfg(feature = "std")]
             Error::Io(e) => write!(f, "i/o error: {e}"),
         }
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
+            #[cfg(feature = "std")]
             Error::Io(e) => Some(e),
             _ => None,
         }
     }
 }
 
+#[cfg(feature = "std")]
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
         Error::Io(e)
     }
 }
 
+#[cfg(feature = "std")]
 impl From<Error> for io::Error {
     /// An [`Error::Io`] gives back the original error; every other error
     /// becomes `InvalidData` (or `UnexpectedEof` for [`Error::Truncated`]),
@@ -189,19 +219,19 @@ pub enum ConfigError {
         /// The setting, as named by the builder method (`"strip"`, `"delimiter"`).
         setting: &'static str,
         /// Why the value does not work.
-        reason: String,
+        reason: Reason,
     },
-    /// A codec spec string (see [`AnyCodec`](crate::AnyCodec)) is not understood.
+    /// A codec spec string (see `AnyCodec`) is not understood.
     Spec {
-        /// The spec as given.
-        spec: String,
+        /// The spec as given (its first [`Reason::CAPACITY`] bytes).
+        spec: Reason,
         /// What is wrong with it.
-        reason: String,
+        reason: Reason,
     },
 }
 
 impl ConfigError {
-    pub(crate) fn invalid(setting: &'static str, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid(setting: &'static str, reason: impl Into<Reason>) -> Self {
         ConfigError::Invalid {
             setting,
             reason: reason.into(),
@@ -216,10 +246,166 @@ impl fmt::Display for ConfigError {
                 write!(f, "invalid codec setting `{setting}`: {reason}")
             }
             ConfigError::Spec { spec, reason } => {
-                write!(f, "invalid codec spec {spec:?}: {reason}")
+                write!(f, "invalid codec spec {spec:?}: {reason}; {ACCEPTED}")
             }
         }
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl core::error::Error for ConfigError {}
+
+/// What a codec spec may say: the end of every [`ConfigError::Spec`] message.
+pub(crate) const ACCEPTED: &str = "expected one of: lines, lines-crlf, delim:<bytes> (escapes \\n \\r \\t \\0 \\\\ \\xNN), \
+length, length:u8|u16|u24|u32|u64 with an optional le or be suffix, length:varint, fixed:<n>, cobs, raw; \
+each optionally followed by ,max=<n> (n in bytes, or with a k or m suffix for KiB or MiB)";
+
+/// A short message held inline: the text of a refusal or of a bad setting.
+///
+/// Errors must not allocate (the core runs on microcontrollers without an
+/// allocator), yet their messages carry numbers ("a limit of 2 bytes cannot
+/// hold the 4-byte header"). A `Reason` formats into a fixed buffer of
+/// [`Reason::CAPACITY`] bytes; a longer text is cut at a character boundary
+/// and ends in `...`. It derefs to `str` and compares equal to string slices.
+///
+/// # Examples
+///
+/// ```
+/// use framewise::Reason;
+///
+/// let r = Reason::format(format_args!("{} bytes", 42));
+/// assert_eq!(r, "42 bytes");
+/// assert_eq!(r.len(), 8);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Reason {
+    len: u8,
+    buf: [u8; Reason::CAPACITY],
+}
+
+impl Reason {
+    /// The longest text kept, in bytes.
+    pub const CAPACITY: usize = 250;
+
+    /// Formats `args` into a new reason, cut to [`Reason::CAPACITY`] bytes.
+    pub fn format(args: fmt::Arguments<'_>) -> Reason {
+        let mut r = Reason {
+            len: 0,
+            buf: [0; Reason::CAPACITY],
+        };
+        if let Some(s) = args.as_str() {
+            r.push(s);
+        } else {
+            // `write_str` never fails: it cuts instead.
+            let _ = fmt::write(&mut r, args);
+        }
+        r
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only whole characters are ever pushed, so the prefix is UTF-8; the
+        // fallback is unreachable but costs nothing to keep panic-free.
+        core::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or("")
+    }
+
+    /// Appends as much of `s` as fits, cutting at a character boundary and
+    /// marking the cut with `...`.
+    fn push(&mut self, s: &str) {
+        let len = usize::from(self.len);
+        let room = Reason::CAPACITY - len;
+        if s.len() <= room {
+            self.buf[len..len + s.len()].copy_from_slice(s.as_bytes());
+            self.len += s.len() as u8;
+            return;
+        }
+        if room < 3 {
+            return;
+        }
+        let mut cut = room - 3;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        self.buf[len..len + cut].copy_from_slice(&s.as_bytes()[..cut]);
+        self.buf[len + cut..len + cut + 3].copy_from_slice(b"...");
+        self.len = (len + cut + 3) as u8;
+    }
+}
+
+impl fmt::Write for Reason {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push(s);
+        Ok(())
+    }
+}
+
+impl core::ops::Deref for Reason {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl From<&str> for Reason {
+    fn from(s: &str) -> Reason {
+        let mut r = Reason::format(format_args!(""));
+        r.push(s);
+        r
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<String> for Reason {
+    fn from(s: String) -> Reason {
+        Reason::from(s.as_str())
+    }
+}
+
+impl PartialEq<str> for Reason {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Reason {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Formats a [`Reason`] like `format!` formats a `String`.
+macro_rules! reason {
+    ($($arg:tt)*) => {
+        $crate::error::Reason::format(format_args!($($arg)*))
+    };
+}
+pub(crate) use reason;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_cuts_long_text_at_a_char_boundary() {
+        let long = "é".repeat(200);
+        let r = Reason::from(long.as_str());
+        assert!(r.len() <= Reason::CAPACITY);
+        assert!(r.ends_with("..."));
+        assert!(long.starts_with(r.trim_end_matches('.')));
+        let r = reason!("{}-{}", "a".repeat(200), "b".repeat(100));
+        assert_eq!(r.len(), Reason::CAPACITY);
+        assert!(r.starts_with(&"a".repeat(200)));
+        assert!(r.ends_with("b..."));
+    }
+}

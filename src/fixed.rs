@@ -17,7 +17,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::error::{ConfigError, Error};
+use crate::error::{ConfigError, Error, reason};
 
 /// Frames of exactly `n` bytes each, with no header or delimiter.
 ///
@@ -124,7 +124,7 @@ impl FixedLength {
     fn encode_slice(&self, payload: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
         if payload.len() != self.len {
             return Err(Error::Unencodable {
-                reason: format!(
+                reason: reason!(
                     "a fixed-length frame must be exactly {} bytes, got {}",
                     self.len,
                     payload.len()

@@ -20,10 +20,8 @@
 //! |<- strip ->|  (dropped from the front of the decoded frame)
 //! ```
 
-use bytes::{Buf, Bytes, BytesMut};
-use tokio_util::codec::{Decoder, Encoder};
-
-use crate::error::{ConfigError, Error};
+use crate::error::{ConfigError, Error, reason};
+use crate::framing::{Decode, Decoded, Encode, Output};
 
 /// The default limit of a length-prefixed frame on the wire, header included: 8 MiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 8 * 1024 * 1024;
@@ -244,7 +242,7 @@ impl LengthPrefixedBuilder {
         if self.max_frame_len < min_header {
             return Err(ConfigError::invalid(
                 "max_frame_len",
-                format!(
+                reason!(
                     "a limit of {} bytes cannot hold the {min_header}-byte header",
                     self.max_frame_len
                 ),
@@ -255,7 +253,7 @@ impl LengthPrefixedBuilder {
         {
             return Err(ConfigError::invalid(
                 "strip",
-                format!(
+                reason!(
                     "stripping {strip} bytes leaves nothing of frames limited to {} bytes",
                     self.max_frame_len
                 ),
@@ -506,44 +504,91 @@ impl LengthPrefixed {
         self.layout.strip.unwrap_or(header_len)
     }
 
-    /// Skips what has arrived of an oversized frame; `true` once it is gone.
-    fn discard(&mut self, src: &mut BytesMut) -> bool {
-        let n = usize::try_from(self.discarding).map_or(src.len(), |d| d.min(src.len()));
-        src.advance(n);
-        self.discarding -= n as u64;
-        self.discarding == 0
+    /// What the front of `src` holds, once no discard is in progress.
+    #[inline]
+    fn next(&mut self, src: &[u8]) -> Decoded {
+        let (header_len, total) = match self.head(src) {
+            Ok(Head::Partial) => return Decoded::Incomplete { consumed: 0 },
+            Ok(Head::Frame { header_len, total }) => (header_len, total),
+            Err(reason) => return self.corrupt(reason),
+        };
+        let max = self.layout.max_frame_len;
+        if total > max as u128 {
+            // Past u64::MAX bytes, the rest of any stream is all the same.
+            let len = u64::try_from(total).unwrap_or(u64::MAX);
+            self.discarding = len;
+            let consumed = self.discard(src.len());
+            return Decoded::Error {
+                consumed,
+                error: Error::FrameTooLong {
+                    len,
+                    max: max as u64,
+                },
+            };
+        }
+        // total <= max, so it fits in usize.
+        let total = total as usize;
+        let strip = self.strip_len(header_len);
+        if strip > total {
+            return self.corrupt("frame is shorter than the bytes to strip");
+        }
+        if src.len() < total {
+            return Decoded::Incomplete { consumed: 0 };
+        }
+        Decoded::Frame {
+            start: strip,
+            len: total - strip,
+            consumed: total,
+        }
     }
 
-    /// Writes the length field. `extend_from_slice` with a constant length
-    /// inlines to one store; `BufMut::put_u32` and friends go through an
-    /// out-of-line `put_slice` call per field.
+    /// Remembers that the framing is lost and reports it.
+    #[cold]
+    fn corrupt(&mut self, reason: &'static str) -> Decoded {
+        self.corrupt = Some(reason);
+        Decoded::Error {
+            consumed: 0,
+            error: Error::CorruptHeader { reason },
+        }
+    }
+
+    /// Counts what has arrived of an oversized frame as skipped: the bytes
+    /// of it among `available`.
+    fn discard(&mut self, available: usize) -> usize {
+        let n = usize::try_from(self.discarding).map_or(available, |d| d.min(available));
+        self.discarding -= n as u64;
+        n
+    }
+
+    /// Writes the length field.
     #[inline]
-    fn put_field(&self, value: u64, dst: &mut BytesMut) {
+    fn put_field<O: Output + ?Sized>(&self, value: u64, out: &mut O) {
         let big = self.layout.endian == Endian::Big;
         match self.layout.width {
-            Width::U8 => dst.extend_from_slice(&[value as u8]),
-            Width::U16 if big => dst.extend_from_slice(&(value as u16).to_be_bytes()),
-            Width::U16 => dst.extend_from_slice(&(value as u16).to_le_bytes()),
-            Width::U24 if big => dst.extend_from_slice(&value.to_be_bytes()[5..]),
-            Width::U24 => dst.extend_from_slice(&value.to_le_bytes()[..3]),
-            Width::U32 if big => dst.extend_from_slice(&(value as u32).to_be_bytes()),
-            Width::U32 => dst.extend_from_slice(&(value as u32).to_le_bytes()),
-            Width::U64 if big => dst.extend_from_slice(&value.to_be_bytes()),
-            Width::U64 => dst.extend_from_slice(&value.to_le_bytes()),
+            Width::U8 => out.push_byte(value as u8),
+            Width::U16 if big => out.push_slice(&(value as u16).to_be_bytes()),
+            Width::U16 => out.push_slice(&(value as u16).to_le_bytes()),
+            Width::U24 if big => out.push_slice(&value.to_be_bytes()[5..]),
+            Width::U24 => out.push_slice(&value.to_le_bytes()[..3]),
+            Width::U32 if big => out.push_slice(&(value as u32).to_be_bytes()),
+            Width::U32 => out.push_slice(&(value as u32).to_le_bytes()),
+            Width::U64 if big => out.push_slice(&value.to_be_bytes()),
+            Width::U64 => out.push_slice(&value.to_le_bytes()),
             Width::Varint => {
                 let mut v = value;
                 while v >= 0x80 {
-                    dst.extend_from_slice(&[v as u8 | 0x80]);
+                    out.push_byte(v as u8 | 0x80);
                     v >>= 7;
                 }
-                dst.extend_from_slice(&[v as u8]);
+                out.push_byte(v as u8);
             }
         }
     }
 
-    /// Writes `payload` framed: shared by the `Bytes` and `&[u8]` encoders.
+    /// Whether an item is a whole frame with its header (`strip(0)`), or the
+    /// payload after it; and the refusal of a layout that cannot encode.
     #[inline]
-    fn encode_slice(&self, payload: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
+    fn keeps_header(&self) -> Result<bool, Error> {
         let l = &self.layout;
         let keep_header = l.strip == Some(0);
         if !keep_header
@@ -558,25 +603,97 @@ impl LengthPrefixed {
                 reason: "a kept varint header changes size with its value and cannot be rewritten in place",
             });
         }
-        // The bytes that follow the length field on the wire.
-        let (prefix, after) = if keep_header {
+        Ok(keep_header)
+    }
+
+    /// The bytes of `item` before the length field, and those after it.
+    #[inline]
+    fn split_item<'p>(&self, item: &'p [u8], keep_header: bool) -> (&'p [u8], &'p [u8]) {
+        if keep_header {
+            let header = self.layout.offset + self.layout.width.min_size();
+            (&item[..self.layout.offset], &item[header..])
+        } else {
+            (&item[..0], item)
+        }
+    }
+
+    /// The length value that announces `after` bytes after the field.
+    #[inline]
+    fn length_value(&self, after: usize) -> i128 {
+        after as i128 - self.layout.adjustment as i128
+    }
+}
+
+impl Decode for LengthPrefixed {
+    /// The next frame, with `strip` bytes of its header dropped.
+    ///
+    /// While an oversized frame is skipped, its bytes are consumed as they
+    /// arrive ([`Decoded::Incomplete`] with `consumed` > 0).
+    #[inline]
+    fn decode_slice(&mut self, src: &[u8]) -> Decoded {
+        if let Some(reason) = self.corrupt {
+            return Decoded::Error {
+                consumed: 0,
+                error: Error::CorruptHeader { reason },
+            };
+        }
+        if self.discarding > 0 {
+            let skipped = self.discard(src.len());
+            if self.discarding > 0 {
+                return Decoded::Incomplete { consumed: skipped };
+            }
+            return self.next(&src[skipped..]).after_skipping(skipped);
+        }
+        self.next(src)
+    }
+
+    /// As [`decode_slice`](Self::decode_slice); then a partial frame is
+    /// [`Error::Truncated`], and the rest of an oversized frame being skipped
+    /// is dropped silently (it was reported when its header arrived).
+    fn decode_slice_eof(&mut self, src: &[u8]) -> Decoded {
+        let answer = self.decode_slice(src);
+        let Decoded::Incomplete { consumed } = answer else {
+            return answer;
+        };
+        if self.discarding > 0 {
+            self.discarding = 0;
+            return Decoded::Incomplete {
+                consumed: src.len(),
+            };
+        }
+        Decoded::truncated(src.len() - consumed).after_skipping(consumed)
+    }
+}
+
+impl Encode for LengthPrefixed {
+    /// The header plus the payload, or the refusal.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EncodeUnsupported`] for a layout that drops bytes it cannot
+    /// rebuild; [`Error::Unencodable`] for a length the field cannot hold, or
+    /// (with `strip(0)`) an item shorter than its own header;
+    /// [`Error::FrameTooLong`] over the limit.
+    #[inline]
+    fn encoded_len(&self, item: &[u8]) -> Result<usize, Error> {
+        let l = &self.layout;
+        let keep_header = self.keeps_header()?;
+        if keep_header {
             let header = l.offset + l.width.min_size();
-            if payload.len() < header {
+            if item.len() < header {
                 return Err(Error::Unencodable {
-                    reason: format!(
+                    reason: reason!(
                         "a frame of {} bytes cannot hold its own {header}-byte header",
-                        payload.len()
+                        item.len()
                     ),
                 });
             }
-            (&payload[..l.offset], &payload[header..])
-        } else {
-            (&payload[..0], payload)
-        };
-        let value = after.len() as i128 - l.adjustment as i128;
+        }
+        let (prefix, after) = self.split_item(item, keep_header);
+        let value = self.length_value(after.len());
         if value < 0 || value > i128::from(l.width.max_value()) {
             return Err(Error::Unencodable {
-                reason: format!(
+                reason: reason!(
                     "{} bytes after the length field give a length of {value}, outside 0..={} for {:?}",
                     after.len(),
                     l.width.max_value(),
@@ -584,9 +701,8 @@ impl LengthPrefixed {
                 ),
             });
         }
-        let value = value as u64;
         let field_len = match l.width {
-            Width::Varint => varint_len(value),
+            Width::Varint => varint_len(value as u64),
             w => w.min_size(),
         };
         let total = prefix.len() + field_len + after.len();
@@ -596,99 +712,18 @@ impl LengthPrefixed {
                 max: l.max_frame_len as u64,
             });
         }
-        dst.reserve(total);
+        Ok(total)
+    }
+
+    #[inline]
+    fn write_frame<O: Output + ?Sized>(&self, item: &[u8], _encoded_len: usize, out: &mut O) {
+        let keep_header = self.layout.strip == Some(0);
+        let (prefix, after) = self.split_item(item, keep_header);
         if !prefix.is_empty() {
-            dst.extend_from_slice(prefix);
+            out.push_slice(prefix);
         }
-        self.put_field(value, dst);
-        dst.extend_from_slice(after);
-        Ok(())
-    }
-}
-
-impl Decoder for LengthPrefixed {
-    type Item = Bytes;
-    type Error = Error;
-
-    #[inline]
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-        if let Some(reason) = self.corrupt {
-            return Err(Error::CorruptHeader { reason });
-        }
-        if self.discarding > 0 && !self.discard(src) {
-            return Ok(None);
-        }
-        let (header_len, total) = match self.head(src) {
-            Ok(Head::Partial) => return Ok(None),
-            Ok(Head::Frame { header_len, total }) => (header_len, total),
-            Err(reason) => {
-                self.corrupt = Some(reason);
-                return Err(Error::CorruptHeader { reason });
-            }
-        };
-        let max = self.layout.max_frame_len;
-        if total > max as u128 {
-            // Past u64::MAX bytes, the rest of any stream is all the same.
-            let len = u64::try_from(total).unwrap_or(u64::MAX);
-            self.discarding = len;
-            self.discard(src);
-            return Err(Error::FrameTooLong {
-                len,
-                max: max as u64,
-            });
-        }
-        // total <= max, so it fits in usize.
-        let total = total as usize;
-        let strip = self.strip_len(header_len);
-        if strip > total {
-            let reason = "frame is shorter than the bytes to strip";
-            self.corrupt = Some(reason);
-            return Err(Error::CorruptHeader { reason });
-        }
-        if src.len() < total {
-            return Ok(None);
-        }
-        // Strip from the frozen handle, not the split-off BytesMut: no
-        // store to it before freezing, and no out-of-line `advance` call.
-        let mut frame = src.split_to(total).freeze();
-        frame.advance(strip);
-        Ok(Some(frame))
-    }
-
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-        if let Some(frame) = self.decode(src)? {
-            return Ok(Some(frame));
-        }
-        if self.discarding > 0 {
-            // The oversized frame was reported when its header arrived.
-            self.discarding = 0;
-            src.clear();
-            return Ok(None);
-        }
-        if src.is_empty() {
-            return Ok(None);
-        }
-        let buffered = src.len();
-        src.clear();
-        Err(Error::Truncated { buffered })
-    }
-}
-
-impl Encoder<Bytes> for LengthPrefixed {
-    type Error = Error;
-
-    #[inline]
-    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(&item, dst)
-    }
-}
-
-impl Encoder<&[u8]> for LengthPrefixed {
-    type Error = Error;
-
-    #[inline]
-    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(item, dst)
+        self.put_field(self.length_value(after.len()) as u64, out);
+        out.push_slice(after);
     }
 }
 
@@ -723,10 +758,11 @@ fn varint_len(v: u64) -> usize {
     (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "tokio"))]
 mod tests {
     use super::*;
-    use bytes::BufMut;
+    use bytes::{BufMut, Bytes, BytesMut};
+    use tokio_util::codec::{Decoder, Encoder};
 
     /// LEB128 written plainly, byte by byte, to check the encoder against.
     fn put_varint(dst: &mut BytesMut, mut v: u64) {

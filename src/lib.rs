@@ -189,25 +189,46 @@
 //! - `demo` (default): the message-boundary demonstrations.
 //! - `cli` (default): the `framewise` command-line tool (clap).
 
+#![cfg_attr(not(feature = "std"), no_std)]
+
+#[cfg(feature = "tokio")]
 mod any;
+#[cfg(feature = "tokio")]
 pub mod blocking;
+#[cfg(feature = "tokio")]
 mod cobs;
+#[cfg(feature = "tokio")]
 mod delimited;
 #[cfg(feature = "demo")]
 pub mod demo;
 mod error;
+#[cfg(feature = "tokio")]
 mod fixed;
+pub mod framing;
 mod length;
+#[cfg(feature = "tokio")]
 mod lines;
 #[cfg(feature = "net")]
 pub mod net;
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+mod owned;
+#[cfg(feature = "tokio")]
 mod raw;
+#[cfg(feature = "tokio")]
+mod tokio_codec;
 
+#[cfg(feature = "tokio")]
 pub use crate::any::AnyCodec;
+#[cfg(feature = "tokio")]
 pub use crate::cobs::Cobs;
+#[cfg(feature = "tokio")]
 pub use crate::delimited::{Delimited, DelimitedBuilder};
-pub use crate::error::{ConfigError, Error};
+pub use crate::error::{ConfigError, Error, Reason};
+#[cfg(feature = "tokio")]
 pub use crate::fixed::FixedLength;
+pub use crate::framing::{Decode, DecodeMut, Decoded, Encode, Output, SliceOutput};
 pub use crate::length::{Endian, LengthPrefixed, LengthPrefixedBuilder, Width};
+#[cfg(feature = "tokio")]
 pub use crate::lines::Lines;
+#[cfg(feature = "tokio")]
 pub use crate::raw::Raw;

@@ -11,7 +11,7 @@
 use bytes::{Buf, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::error::Error;
+use crate::error::{Error, reason};
 
 /// The default limit of a line, without its `\n` or `\r\n`: 64 KiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
@@ -224,14 +224,14 @@ impl Lines {
         }
         if let Some(at) = memchr::memchr(b'\n', line) {
             return Err(Error::Unencodable {
-                reason: format!("the line contains a \\n at byte {at}"),
+                reason: reason!("the line contains a \\n at byte {at}"),
             });
         }
         if !self.crlf && line.last() == Some(&b'\r') {
             return Err(Error::Unencodable {
                 reason: "the line ends with \\r, which the decoder would strip as part of \
                          a \\r\\n ending"
-                    .to_owned(),
+                    .into(),
             });
         }
         let ending: &[u8] = if self.crlf { b"\r\n" } else { b"\n" };

@@ -1,0 +1,54 @@
+//! tokio-util's `Decoder` and `Encoder` on every codec type (feature `tokio`).
+//!
+//! `Framed::new(io, LengthPrefixed::new())` works because of these impls.
+//! Each one is a call into the codec's core ([`DecodeMut`](crate::DecodeMut),
+//! [`Encode`](crate::Encode)) through [`owned`](crate::owned): the framing
+//! logic lives in the codec's own file, once.
+//!
+//! Every encoder takes both `Bytes` and `&[u8]` items, so item-less sink
+//! calls name the item type: `SinkExt::<Bytes>::flush(&mut framed)`.
+
+use bytes::{Bytes, BytesMut};
+use tokio_util::codec::{Decoder, Encoder};
+
+use crate::error::Error;
+use crate::owned;
+
+/// `Decoder` with `Bytes` frames and `Encoder<Bytes>` + `Encoder<&[u8]>`.
+macro_rules! bytes_codecs {
+    ($($codec:ty),* $(,)?) => {$(
+        impl Decoder for $codec {
+            type Item = Bytes;
+            type Error = Error;
+
+            #[inline]
+            fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+                owned::decode(self, src, false)
+            }
+
+            fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+                owned::decode(self, src, true)
+            }
+        }
+
+        impl Encoder<Bytes> for $codec {
+            type Error = Error;
+
+            #[inline]
+            fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Error> {
+                owned::encode(self, &item, dst)
+            }
+        }
+
+        impl Encoder<&[u8]> for $codec {
+            type Error = Error;
+
+            #[inline]
+            fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
+                owned::encode(self, item, dst)
+            }
+        }
+    )*};
+}
+
+bytes_codecs!(crate::LengthPrefixed);
