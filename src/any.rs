@@ -9,8 +9,6 @@ use tokio_util::codec::{Decoder, Encoder};
 use crate::error::{ConfigError, Error, reason};
 use crate::{Cobs, Delimited, Endian, FixedLength, LengthPrefixed, Lines, Raw, Width};
 
-/// What a spec string may say, shown in every spec error.
-
 /// Any framewise codec, chosen at run time from a spec string.
 ///
 /// | spec | codec |

@@ -213,25 +213,29 @@ impl From<Error> for io::Error {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "inline text instead of an allocation; a ConfigError is made once, by a builder"
+)]
 pub enum ConfigError {
     /// A setting has a value the codec cannot work with.
     Invalid {
         /// The setting, as named by the builder method (`"strip"`, `"delimiter"`).
         setting: &'static str,
         /// Why the value does not work.
-        reason: Reason,
+        reason: SettingReason,
     },
     /// A codec spec string (see `AnyCodec`) is not understood.
     Spec {
-        /// The spec as given (its first [`Reason::CAPACITY`] bytes).
-        spec: Reason,
+        /// The spec as given (its first 240 bytes).
+        spec: SettingReason,
         /// What is wrong with it.
-        reason: Reason,
+        reason: SettingReason,
     },
 }
 
 impl ConfigError {
-    pub(crate) fn invalid(setting: &'static str, reason: impl Into<Reason>) -> Self {
+    pub(crate) fn invalid(setting: &'static str, reason: impl Into<SettingReason>) -> Self {
         ConfigError::Invalid {
             setting,
             reason: reason.into(),
@@ -261,6 +265,10 @@ each optionally followed by ,max=<n> (n in bytes, or with a k or m suffix for Ki
 
 /// A short message held inline: the text of a refusal or of a bad setting.
 ///
+/// `N` is the capacity in bytes: [`Error`] holds a `Reason` (104 bytes, so
+/// an `Error` stays under 128 bytes on every hot path) and [`ConfigError`]
+/// a `Reason<240>` (settings can quote delimiters, and builders are not hot).
+///
 /// Errors must not allocate (the core runs on microcontrollers without an
 /// allocator), yet their messages carry numbers ("a limit of 2 bytes cannot
 /// hold the 4-byte header"). A `Reason` formats into a fixed buffer of
@@ -277,20 +285,20 @@ each optionally followed by ,max=<n> (n in bytes, or with a k or m suffix for Ki
 /// assert_eq!(r.len(), 8);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Reason {
+pub struct Reason<const N: usize = 104> {
     len: u8,
-    buf: [u8; Reason::CAPACITY],
+    buf: [u8; N],
 }
 
-impl Reason {
-    /// The longest text kept, in bytes.
-    pub const CAPACITY: usize = 250;
+impl<const N: usize> Reason<N> {
+    /// The longest text kept, in bytes (at most 255).
+    pub const CAPACITY: usize = if N > 255 { 255 } else { N };
 
     /// Formats `args` into a new reason, cut to [`Reason::CAPACITY`] bytes.
-    pub fn format(args: fmt::Arguments<'_>) -> Reason {
+    pub fn format(args: fmt::Arguments<'_>) -> Self {
         let mut r = Reason {
             len: 0,
-            buf: [0; Reason::CAPACITY],
+            buf: [0; N],
         };
         if let Some(s) = args.as_str() {
             r.push(s);
@@ -312,7 +320,7 @@ impl Reason {
     /// marking the cut with `...`.
     fn push(&mut self, s: &str) {
         let len = usize::from(self.len);
-        let room = Reason::CAPACITY - len;
+        let room = Self::CAPACITY - len;
         if s.len() <= room {
             self.buf[len..len + s.len()].copy_from_slice(s.as_bytes());
             self.len += s.len() as u8;
@@ -331,65 +339,69 @@ impl Reason {
     }
 }
 
-impl fmt::Write for Reason {
+impl<const N: usize> fmt::Write for Reason<N> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.push(s);
         Ok(())
     }
 }
 
-impl core::ops::Deref for Reason {
+impl<const N: usize> core::ops::Deref for Reason<N> {
     type Target = str;
     fn deref(&self) -> &str {
         self.as_str()
     }
 }
 
-impl fmt::Display for Reason {
+impl<const N: usize> fmt::Display for Reason<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl fmt::Debug for Reason {
+impl<const N: usize> fmt::Debug for Reason<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
-impl From<&str> for Reason {
-    fn from(s: &str) -> Reason {
-        let mut r = Reason::format(format_args!(""));
+impl<const N: usize> From<&str> for Reason<N> {
+    fn from(s: &str) -> Self {
+        let mut r = Self::format(format_args!(""));
         r.push(s);
         r
     }
 }
 
 #[cfg(feature = "std")]
-impl From<String> for Reason {
-    fn from(s: String) -> Reason {
-        Reason::from(s.as_str())
+impl<const N: usize> From<String> for Reason<N> {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
-impl PartialEq<str> for Reason {
+impl<const N: usize> PartialEq<str> for Reason<N> {
     fn eq(&self, other: &str) -> bool {
         self.as_str() == other
     }
 }
 
-impl PartialEq<&str> for Reason {
+impl<const N: usize> PartialEq<&str> for Reason<N> {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
     }
 }
 
-/// Formats a [`Reason`] like `format!` formats a `String`.
+/// Formats a [`Reason`] (of the capacity the context asks for) like
+/// `format!` formats a `String`.
 macro_rules! reason {
     ($($arg:tt)*) => {
         $crate::error::Reason::format(format_args!($($arg)*))
     };
 }
+
+/// The text of a [`ConfigError`].
+pub type SettingReason = Reason<240>;
 pub(crate) use reason;
 
 #[cfg(test)]
@@ -397,15 +409,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn error_stays_small() {
+        // Every decode returns a Result holding an Error: keep it in registers'
+        // reach and under clippy's default large-error threshold.
+        assert!(
+            core::mem::size_of::<Error>() <= 128,
+            "{}",
+            core::mem::size_of::<Error>()
+        );
+    }
+
+    #[test]
     fn reason_cuts_long_text_at_a_char_boundary() {
         let long = "é".repeat(200);
-        let r = Reason::from(long.as_str());
-        assert!(r.len() <= Reason::CAPACITY);
+        let r = SettingReason::from(long.as_str());
+        assert!(r.len() <= SettingReason::CAPACITY);
         assert!(r.ends_with("..."));
         assert!(long.starts_with(r.trim_end_matches('.')));
-        let r = reason!("{}-{}", "a".repeat(200), "b".repeat(100));
-        assert_eq!(r.len(), Reason::CAPACITY);
-        assert!(r.starts_with(&"a".repeat(200)));
+        let r: Reason = reason!("{}-{}", "a".repeat(80), "b".repeat(100));
+        assert_eq!(r.len(), Reason::<104>::CAPACITY);
+        assert!(r.starts_with(&"a".repeat(80)));
         assert!(r.ends_with("b..."));
     }
 }

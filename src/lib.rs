@@ -223,7 +223,7 @@ pub use crate::any::AnyCodec;
 pub use crate::cobs::Cobs;
 #[cfg(feature = "tokio")]
 pub use crate::delimited::{Delimited, DelimitedBuilder};
-pub use crate::error::{ConfigError, Error, Reason};
+pub use crate::error::{ConfigError, Error, Reason, SettingReason};
 #[cfg(feature = "tokio")]
 pub use crate::fixed::FixedLength;
 pub use crate::framing::{Decode, DecodeMut, Decoded, Encode, Output, SliceOutput};
