@@ -280,7 +280,7 @@ each optionally followed by ,max=<n> (n in bytes, or with a k or m suffix for Ki
 /// ```
 /// use framewise::Reason;
 ///
-/// let r = Reason::format(format_args!("{} bytes", 42));
+/// let r: Reason = Reason::format(format_args!("{} bytes", 42));
 /// assert_eq!(r, "42 bytes");
 /// assert_eq!(r.len(), 8);
 /// ```
