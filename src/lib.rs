@@ -179,15 +179,42 @@
 //!   silently dropped). A final unterminated [`Delimited`] or [`Lines`] frame is
 //!   returned as a frame.
 //!
+//! # One core, every way in
+//!
+//! Each framing's logic is written once, in its own file, on plain byte
+//! slices: the [`framing`] module's [`Decode`], [`DecodeMut`] and [`Encode`]
+//! traits. That core is `no_std`, allocates nothing and knows no runtime, so
+//! it runs on a microcontroller as well as in a server. Every way in is a thin
+//! adapter over it:
+//!
+//! | way in | feature | frames |
+//! |---|---|---|
+//! | your own buffer: [`Decode::decode_slice`], [`DecodeMut::decode_in_place`], [`Encode::encode_to_slice`] | (none; `no_std`) | `&[u8]` into your buffer |
+//! | tokio-util `Decoder`/`Encoder` (`Framed`, `FramedRead`, `UdpFramed`) | `tokio` | `Bytes` (`String` for [`Lines`]) |
+//! | asynchronous-codec `Decoder`/`Encoder` (smol, async-std, any futures-io) | `futures-io` | `Bytes` |
+//! | `blocking::BorrowedReader` over any `std::io::Read` | `std` | `&[u8]`, no allocation per frame |
+//! | `blocking::FrameReader` / `FrameWriter` | `tokio` | the tokio-util items |
+//!
 //! # Cargo features
 //!
-//! The library itself needs only bytes, tokio-util (`codec`) and memchr: use
-//! `framewise = { version = "0.1", default-features = false }`.
+//! The default is the whole command-line tool. A library takes what it needs:
 //!
+//! ```toml
+//! # the core alone: no_std, no allocator, memchr only
+//! framewise = { version = "0.1", default-features = false }
+//! # with tokio-util's Framed
+//! framewise = { version = "0.1", default-features = false, features = ["tokio"] }
+//! ```
+//!
+//! - (none): the framings, on slices. `no_std`, no allocator; builds for
+//!   `thumbv7em-none-eabihf`.
+//! - `std`: [`Error::Io`], the blocking adapters, `AnyCodec` (spec strings).
+//! - `tokio`: tokio-util `Decoder`/`Encoder` on every codec (bytes, tokio-util).
+//! - `futures-io`: asynchronous-codec `Decoder`/`Encoder` on every codec.
 //! - `net` (default): echo and time servers and clients on `Framed` and
 //!   `UdpFramed` (tokio, futures, tracing, jiff).
 //! - `demo` (default): the message-boundary demonstrations.
-//! - `cli` (default): the `framewise` command-line tool (clap).
+//! - `cli` (default): the `framewise` command-line tool (clap, indicatif).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
