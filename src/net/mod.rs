@@ -60,6 +60,16 @@
 //! frame, a reset) affects only itself: it gets one `error: ...` frame where
 //! the codec can still frame one, then its connection closes.
 //!
+//! A stream connection's data path, one task per connection
+//! (`server/connection.rs`):
+//!
+//! ```text
+//!  socket read ──> read buffer ──> decoder ──> reply ──> encoder ──> write buffer ──> write ──> flush
+//!  (more input       (bytes)      (a whole     (the      (the same    (the replies     (when no whole frame
+//!   when no whole                  frame, or   service:    codec)       of a batch)     is left, or the
+//!   frame is left)                 none yet)   reply.rs)                                buffer is full)
+//! ```
+//!
 //! Replies are queued in the write buffer (what `feed` does) and flushed only
 //! when no complete frame is left in the read buffer: a client that pipelines
 //! many frames gets its replies in one write, not one write per frame. Once a
@@ -80,6 +90,14 @@
 //! Each reply frame is sent as one datagram. A datagram that does not decode
 //! is dropped with a log line and the server carries on.
 //!
+//! ```text
+//!  datagram ──> Datagram decoder ──> reply ──> Datagram encoder ──> one datagram per reply
+//! ```
+//!
+//! A reply the codec refuses (over its limit, a newline inside a `lines`
+//! frame) is replaced by an `error: ...` frame, over TCP, Unix sockets and
+//! UDP alike.
+//!
 //! # Logs
 //!
 //! Servers log with `tracing`: one `info` line per connection opened and per
@@ -89,6 +107,7 @@
 mod bench;
 mod chat;
 mod client;
+mod connect;
 mod datagram;
 mod echo;
 mod endpoint;
