@@ -420,20 +420,29 @@ impl ServeArgs {
     }
 }
 
+/// A server builder with the settings of `ServeArgs` applied (the two
+/// server types share these builder methods, but no trait).
+macro_rules! with_serve_args {
+    ($server:expr, $args:expr) => {{
+        let mut server = $server;
+        if let Some(n) = $args.max_conns {
+            server = server.max_conns(n);
+        }
+        if let Some(after) = $args.idle_timeout {
+            server = server.idle_timeout(after);
+        }
+        server
+    }};
+}
+
 async fn serve_echo(args: EchoArgs) -> Result<(), String> {
     let (codec, endpoints) = args.serve.resolve(DEFAULT_ECHO_PORT);
-    let mut server = EchoServer::new(codec.clone());
+    let mut server = with_serve_args!(EchoServer::new(codec.clone()), args.serve);
     if let Some(greeting) = args.greeting {
         server = server.greeting(greeting);
     }
     if let Some(quit) = args.quit {
         server = server.quit_word(quit);
-    }
-    if let Some(n) = args.serve.max_conns {
-        server = server.max_conns(n);
-    }
-    if let Some(after) = args.serve.idle_timeout {
-        server = server.idle_timeout(after);
     }
     let server = server.bind(&endpoints).await.map_err(|e| e.to_string())?;
     run_server(server, "echo", &codec).await
@@ -441,13 +450,7 @@ async fn serve_echo(args: EchoArgs) -> Result<(), String> {
 
 async fn serve_time(args: TimeArgs) -> Result<(), String> {
     let (codec, endpoints) = args.serve.resolve(DEFAULT_TIME_PORT);
-    let mut server = TimeServer::new(codec.clone());
-    if let Some(n) = args.serve.max_conns {
-        server = server.max_conns(n);
-    }
-    if let Some(after) = args.serve.idle_timeout {
-        server = server.idle_timeout(after);
-    }
+    let server = with_serve_args!(TimeServer::new(codec.clone()), args.serve);
     let server = server.bind(&endpoints).await.map_err(|e| e.to_string())?;
     run_server(server, "time", &codec).await
 }

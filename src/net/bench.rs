@@ -19,7 +19,7 @@ use tokio_util::udp::UdpFramed;
 
 use super::connect::{self, ClientSocket};
 use super::histogram::Histogram;
-use super::{Datagram, Endpoint};
+use super::{ConnectError, Datagram, Endpoint};
 use crate::{AnyCodec, Error};
 
 /// Replies counted locally before they are added to the shared progress
@@ -236,8 +236,7 @@ impl Bench {
     ///
     /// [`BenchError::Settings`] if a setting is zero or the frames cannot
     /// be carried by the codec, [`BenchError::Connect`] if a connection
-    /// cannot be made, [`BenchError::ConnectTimeout`] if connecting takes
-    /// longer than the timeout.
+    /// cannot be made or connecting takes longer than the timeout.
     pub async fn run(&self) -> Result<BenchReport, BenchError> {
         self.check()?;
         let deadline = Instant::now() + self.timeout;
@@ -600,30 +599,21 @@ pub enum BenchError {
     /// codec (a `fixed:N` codec and another size, a limit below the size,
     /// a payload the codec refuses).
     Settings(String),
-    /// A connection could not be made.
-    Connect {
-        /// Where.
-        endpoint: Endpoint,
-        /// Why.
-        source: io::Error,
-    },
-    /// Connecting took longer than the timeout.
-    ConnectTimeout {
-        /// Where.
-        endpoint: Endpoint,
-        /// The timeout.
-        after: Duration,
-    },
+    /// A connection could not be made, or not within the timeout.
+    Connect(ConnectError),
+}
+
+impl From<ConnectError> for BenchError {
+    fn from(e: ConnectError) -> Self {
+        BenchError::Connect(e)
+    }
 }
 
 impl fmt::Display for BenchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BenchError::Settings(why) => f.write_str(why),
-            BenchError::Connect { endpoint, source } => connect::write_failed(f, endpoint, source),
-            BenchError::ConnectTimeout { endpoint, after } => {
-                connect::write_timed_out(f, endpoint, after)
-            }
+            BenchError::Connect(e) => e.fmt(f),
         }
     }
 }
@@ -631,7 +621,8 @@ impl fmt::Display for BenchError {
 impl std::error::Error for BenchError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            BenchError::Connect { source, .. } => Some(source),
+            // Displayed as the `ConnectError` itself: its cause is next.
+            BenchError::Connect(e) => std::error::Error::source(e),
             _ => None,
         }
     }

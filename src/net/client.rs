@@ -14,7 +14,8 @@ use tokio::time::Instant;
 use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::udp::UdpFramed;
 
-use super::connect::{self, ClientSocket, ConnectFailure};
+use super::ConnectError;
+use super::connect::{self, ClientSocket};
 use super::{Datagram, Endpoint};
 use crate::{AnyCodec, Error};
 
@@ -43,31 +44,23 @@ pub struct SendSummary {
 /// use framewise::net::{ClientError, Endpoint};
 /// use std::time::Duration;
 ///
-/// let err = ClientError::ConnectTimeout {
-///     endpoint: Endpoint::Tcp("127.0.0.1:7007".parse()?),
+/// let err = ClientError::ReplyTimeout {
+///     endpoint: Endpoint::Udp("127.0.0.1:7037".parse()?),
 ///     after: Duration::from_secs(5),
+///     sent: 3,
+///     received: 2,
 /// };
-/// assert_eq!(err.to_string(), "timed out after 5 s connecting to tcp 127.0.0.1:7007");
+/// assert_eq!(
+///     err.to_string(),
+///     "timed out after 5 s waiting for udp 127.0.0.1:7037 (3 messages sent, 2 replies received)"
+/// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// The connection could not be made (over UDP: the server's port is
-    /// closed, as reported by ICMP).
-    Connect {
-        /// Where.
-        endpoint: Endpoint,
-        /// Why.
-        source: io::Error,
-    },
-    /// Connecting took longer than the timeout.
-    ConnectTimeout {
-        /// Where.
-        endpoint: Endpoint,
-        /// The timeout.
-        after: Duration,
-    },
+    /// The connection could not be made, or not within the timeout.
+    Connect(ConnectError),
     /// After the last message, the server sent nothing for the timeout
     /// (and, over TCP, did not close the connection).
     ReplyTimeout {
@@ -100,10 +93,7 @@ pub enum ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientError::Connect { endpoint, source } => connect::write_failed(f, endpoint, source),
-            ClientError::ConnectTimeout { endpoint, after } => {
-                connect::write_timed_out(f, endpoint, after)
-            }
+            ClientError::Connect(e) => e.fmt(f),
             ClientError::ReplyTimeout {
                 endpoint,
                 after,
@@ -124,10 +114,17 @@ impl fmt::Display for ClientError {
     }
 }
 
+impl From<ConnectError> for ClientError {
+    fn from(e: ConnectError) -> Self {
+        ClientError::Connect(e)
+    }
+}
+
 impl std::error::Error for ClientError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ClientError::Connect { source, .. } => Some(source),
+            // Displayed as the `ConnectError` itself: its cause is next.
+            ClientError::Connect(e) => std::error::Error::source(e),
             ClientError::Encode { source, .. } => Some(source),
             ClientError::Decode(e) => Some(e),
             ClientError::Input(e) | ClientError::Io(e) => Some(e),
@@ -341,7 +338,7 @@ where
     // ICMP "port unreachable" says nothing listens on the server's port.
     let endpoint = progress.endpoint;
     let refused_or_io = |e: io::Error| match e.kind() {
-        io::ErrorKind::ConnectionRefused => ClientError::from(ConnectFailure::Failed {
+        io::ErrorKind::ConnectionRefused => ClientError::Connect(ConnectError::Failed {
             endpoint: endpoint.clone(),
             source: e,
         }),

@@ -10,7 +10,7 @@ use tokio::io::Interest;
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::Instant;
 
-use super::{BenchError, ClientError, Endpoint};
+use super::Endpoint;
 
 /// A client's socket, connected.
 pub(super) enum ClientSocket {
@@ -22,17 +22,65 @@ pub(super) enum ClientSocket {
     Udp(UdpSocket),
 }
 
-/// Why a client could not connect; becomes the `Connect` or
-/// `ConnectTimeout` variant of [`ClientError`] and [`BenchError`].
-pub(super) enum ConnectFailure {
+/// Why a client ([`send()`](super::send), [`Bench`](super::Bench)) could
+/// not connect to a server. `Display` gives one line that says what
+/// happened.
+///
+/// # Examples
+///
+/// ```
+/// use framewise::net::{ClientError, ConnectError, Endpoint};
+/// use std::time::Duration;
+///
+/// let err = ClientError::Connect(ConnectError::TimedOut {
+///     endpoint: Endpoint::Tcp("127.0.0.1:7007".parse()?),
+///     after: Duration::from_secs(5),
+/// });
+/// assert_eq!(err.to_string(), "timed out after 5 s connecting to tcp 127.0.0.1:7007");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConnectError {
+    /// The connection could not be made (over UDP: the server's port is
+    /// closed, as reported by ICMP).
     Failed {
+        /// Where.
         endpoint: Endpoint,
+        /// Why.
         source: io::Error,
     },
+    /// Connecting took longer than the timeout.
     TimedOut {
+        /// Where.
         endpoint: Endpoint,
+        /// The timeout.
         after: Duration,
     },
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::Failed { endpoint, source } => {
+                write!(f, "cannot connect to {endpoint}: {source}")
+            }
+            ConnectError::TimedOut { endpoint, after } => write!(
+                f,
+                "timed out after {} s connecting to {endpoint}",
+                after.as_secs_f64()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConnectError::Failed { source, .. } => Some(source),
+            ConnectError::TimedOut { .. } => None,
+        }
+    }
 }
 
 /// Connects to `endpoint` by `deadline`; `timeout` is what a failure to
@@ -41,14 +89,14 @@ pub(super) async fn connect(
     endpoint: &Endpoint,
     deadline: Instant,
     timeout: Duration,
-) -> Result<ClientSocket, ConnectFailure> {
+) -> Result<ClientSocket, ConnectError> {
     match tokio::time::timeout_at(deadline, connect_now(endpoint)).await {
         Ok(Ok(socket)) => Ok(socket),
-        Ok(Err(source)) => Err(ConnectFailure::Failed {
+        Ok(Err(source)) => Err(ConnectError::Failed {
             endpoint: endpoint.clone(),
             source,
         }),
-        Err(_) => Err(ConnectFailure::TimedOut {
+        Err(_) => Err(ConnectError::TimedOut {
             endpoint: endpoint.clone(),
             after: timeout,
         }),
@@ -109,44 +157,3 @@ pub(super) async fn socket_error(socket: &UdpSocket) -> io::Error {
         }
     }
 }
-
-/// The text of a `Connect` error variant.
-pub(super) fn write_failed(
-    f: &mut fmt::Formatter<'_>,
-    endpoint: &Endpoint,
-    source: &io::Error,
-) -> fmt::Result {
-    write!(f, "cannot connect to {endpoint}: {source}")
-}
-
-/// The text of a `ConnectTimeout` error variant.
-pub(super) fn write_timed_out(
-    f: &mut fmt::Formatter<'_>,
-    endpoint: &Endpoint,
-    after: &Duration,
-) -> fmt::Result {
-    write!(
-        f,
-        "timed out after {} s connecting to {endpoint}",
-        after.as_secs_f64()
-    )
-}
-
-/// `From<ConnectFailure>` for the error types with `Connect` and
-/// `ConnectTimeout` variants.
-macro_rules! from_connect_failure {
-    ($($error:ident),*) => {$(
-        impl From<ConnectFailure> for $error {
-            fn from(failure: ConnectFailure) -> Self {
-                match failure {
-                    ConnectFailure::Failed { endpoint, source } => $error::Connect { endpoint, source },
-                    ConnectFailure::TimedOut { endpoint, after } => {
-                        $error::ConnectTimeout { endpoint, after }
-                    }
-                }
-            }
-        }
-    )*};
-}
-
-from_connect_failure!(ClientError, BenchError);

@@ -1,5 +1,6 @@
-//! Echo and time servers, a client and a UDP chat, built on tokio-util's
-//! `Framed` and `UdpFramed` with framewise's codecs.
+//! Echo and time servers, a client and a UDP chat, built on tokio and
+//! framewise's codecs (through tokio-util's `Decoder`/`Encoder`, and
+//! `UdpFramed` for datagrams).
 //!
 //! These are the classic socket-tutorial programs, done so that message
 //! boundaries hold whatever TCP does: every byte stream goes through a codec
@@ -60,14 +61,20 @@
 //! frame, a reset) affects only itself: it gets one `error: ...` frame where
 //! the codec can still frame one, then its connection closes.
 //!
-//! A stream connection's data path, one task per connection
-//! (`server/connection.rs`):
+//! The data path of a stream connection (`server/connection.rs`):
 //!
 //! ```text
-//!  socket read ──> read buffer ──> decoder ──> reply ──> encoder ──> write buffer ──> write ──> flush
-//!  (more input       (bytes)      (a whole     (the      (the same    (the replies     (when no whole frame
-//!   when no whole                  frame, or   service:    codec)       of a batch)     is left, or the
-//!   frame is left)                 none yet)   reply.rs)                                buffer is full)
+//!  socket read   the client's bytes, into the read buffer (when no whole frame is left in it)
+//!      │
+//!   decoder      each whole frame in the read buffer, in order (the one place frames are decoded)
+//!      │
+//!    reply       what the service answers (`server/reply.rs`: no IO, tested without sockets)
+//!      │
+//!   encoder      the reply, or an `error: ...` frame in its place, into the write buffer
+//!      │
+//!    write       the write buffer, once no whole frame is left or it has reached its threshold
+//!      │
+//!    flush
 //! ```
 //!
 //! Replies are queued in the write buffer (what `feed` does) and flushed only
@@ -119,6 +126,7 @@ mod time;
 pub use self::bench::{Bench, BenchError, BenchReport, Latency};
 pub use self::chat::chat;
 pub use self::client::{ClientError, SendSummary, send};
+pub use self::connect::ConnectError;
 pub use self::datagram::{Datagram, MAX_DATAGRAM_PAYLOAD};
 pub use self::echo::EchoServer;
 pub use self::endpoint::Endpoint;

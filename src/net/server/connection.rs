@@ -603,13 +603,21 @@ mod tests {
             inner: server_end,
             log: log.clone(),
         };
+        (client, log, spawn_echo(spec, io))
+    }
+
+    /// Runs an echo connection over `io` in a task that returns why it
+    /// ended and its counts.
+    fn spawn_echo<IO>(spec: &str, io: IO) -> tokio::task::JoinHandle<(End, FrameCounts)>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let task = echo_task(spec);
-        let server = tokio::spawn(async move {
+        tokio::spawn(async move {
             let mut n = FrameCounts::default();
             let end = task.run(io, &mut n).await;
             (end, n)
-        });
-        (client, log, server)
+        })
     }
 
     /// `count` frames of the `length` codec, each a 60-digit number.
@@ -721,12 +729,7 @@ mod tests {
     #[tokio::test]
     async fn a_frame_split_across_reads_is_answered_once_whole() {
         let (mut client, server_end) = tokio::io::duplex(64);
-        let task = echo_task("lines");
-        let server = tokio::spawn(async move {
-            let mut n = FrameCounts::default();
-            task.run(server_end, &mut n).await;
-            n
-        });
+        let server = spawn_echo("lines", server_end);
         for piece in [&b"hel"[..], b"lo\nwor", b"ld", b"\n"] {
             client.write_all(piece).await.unwrap();
             tokio::task::yield_now().await;
@@ -735,19 +738,15 @@ mod tests {
         client.read_exact(&mut replies).await.unwrap();
         assert_eq!(&replies, b"hello\nworld\n");
         drop(client);
-        let n = server.await.unwrap();
+        let (end, n) = server.await.unwrap();
+        assert!(matches!(end, End::Eof), "{end}");
         assert_eq!((n.frames_in, n.frames_out), (2, 2));
     }
 
     #[tokio::test]
     async fn a_frame_cut_by_the_end_of_input_gets_an_error_frame() {
         let (mut client, server_end) = tokio::io::duplex(64);
-        let task = echo_task("length:u8");
-        let server = tokio::spawn(async move {
-            let mut n = FrameCounts::default();
-            let end = task.run(server_end, &mut n).await;
-            (end, n)
-        });
+        let server = spawn_echo("length:u8", server_end);
         // "whole", then 2 of the 4 bytes announced.
         client.write_all(b"\x05whole\x04pa").await.unwrap();
         client.shutdown().await.unwrap();

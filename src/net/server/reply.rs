@@ -73,7 +73,8 @@ impl Service {
 }
 
 /// An `error:` frame: what the client gets instead of a reply, or before
-/// its connection is closed.
+/// its connection is closed (off the hot path).
+#[cold]
 pub(crate) fn error_frame(reason: impl Display) -> Bytes {
     Bytes::from(format!("error: {reason}"))
 }
@@ -103,25 +104,10 @@ pub(crate) fn encode_reply<E>(
 where
     E: Encoder<Bytes, Error = Error>,
 {
-    match codec.encode(reply, out) {
-        Ok(()) => Ok(()),
-        Err(refusal) => encode_refusal(codec, refusal, out, refused),
-    }
-}
-
-/// The `error:` frame in place of a refused reply (off the hot path).
-#[cold]
-fn encode_refusal<E>(
-    codec: &mut E,
-    refusal: Error,
-    out: &mut BytesMut,
-    refused: impl FnOnce(&Error),
-) -> Result<(), Error>
-where
-    E: Encoder<Bytes, Error = Error>,
-{
-    refused(&refusal);
-    codec.encode(error_frame(refusal), out)
+    codec.encode(reply, out).or_else(|refusal| {
+        refused(&refusal);
+        codec.encode(error_frame(refusal), out)
+    })
 }
 
 /// The time service's reply to one request at `now`: the time in the
@@ -286,7 +272,10 @@ mod tests {
             told.push(e.to_string())
         })
         .unwrap();
-        assert_eq!(told, ["cannot encode frame: the line contains a \\n at byte 3"]);
+        assert_eq!(
+            told,
+            ["cannot encode frame: the line contains a \\n at byte 3"]
+        );
         assert_eq!(
             &out[..],
             b"a\nerror: cannot encode frame: the line contains a \\n at byte 3\n"

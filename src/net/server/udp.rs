@@ -1,10 +1,11 @@
 //! Serving a UDP socket: each request datagram gets its reply datagram(s).
 
+use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
@@ -26,13 +27,8 @@ pub(super) async fn serve_udp(
 ) {
     let local = socket.local_addr().ok();
     let service = config.service.name();
-    let mut codec = Datagram::new(config.codec.clone());
-    let max = match codec.is_whole() {
-        true => config.codec.max_frame_len().min(MAX_DATAGRAM_PAYLOAD),
-        false => config.codec.max_frame_len(),
-    };
-    let mut requests = UdpFramed::new(socket, codec.clone());
-    let mut datagram = BytesMut::new();
+    let mut replier = Replier::new(config);
+    let mut requests = UdpFramed::new(socket, replier.codec.clone());
     let mut n = FrameCounts::default();
     let mut cancelled = pin!(token.cancelled());
     loop {
@@ -55,20 +51,8 @@ pub(super) async fn serve_udp(
             }
         };
         n.frames_in += 1;
-        let reply = config.service.reply(frame, max);
-        datagram.clear();
-        let refused =
-            |refusal: &Error| warn!(service, %peer, "reply refused by the codec: {refusal}");
-        let sent = match reply::encode_reply(&mut codec, reply, &mut datagram, refused) {
-            Ok(()) => requests
-                .get_ref()
-                .send_to(&datagram, peer)
-                .await
-                .map_err(Error::Io),
-            Err(e) => Err(e),
-        };
-        match sent {
-            Ok(_) => n.frames_out += 1,
+        match replier.reply(requests.get_ref(), frame, peer).await {
+            Ok(()) => n.frames_out += 1,
             Err(e) => warn!(service, %peer, "cannot send a reply: {e}"),
         }
     }
@@ -79,4 +63,47 @@ pub(super) async fn serve_udp(
         frames_in = n.frames_in,
         "udp socket closed"
     );
+}
+
+/// Answers requests, one reply datagram each.
+struct Replier {
+    config: Arc<Config>,
+    codec: Datagram,
+    /// The longest reply frame the codec sends in a datagram.
+    max: usize,
+    /// The reply datagram, encoded.
+    datagram: BytesMut,
+}
+
+impl Replier {
+    fn new(config: Arc<Config>) -> Self {
+        let codec = Datagram::new(config.codec.clone());
+        let max = match codec.is_whole() {
+            true => config.codec.max_frame_len().min(MAX_DATAGRAM_PAYLOAD),
+            false => config.codec.max_frame_len(),
+        };
+        Replier {
+            config,
+            codec,
+            max,
+            datagram: BytesMut::new(),
+        }
+    }
+
+    /// Sends `peer` the reply to `frame`, or an `error:` datagram in its
+    /// place when the codec refuses the reply.
+    async fn reply(
+        &mut self,
+        socket: &UdpSocket,
+        frame: Bytes,
+        peer: SocketAddr,
+    ) -> Result<(), Error> {
+        let reply = self.config.service.reply(frame, self.max);
+        let service = self.config.service.name();
+        let refused = |e: &Error| warn!(service, %peer, "reply refused by the codec: {e}");
+        self.datagram.clear();
+        reply::encode_reply(&mut self.codec, reply, &mut self.datagram, refused)?;
+        socket.send_to(&self.datagram, peer).await?;
+        Ok(())
+    }
 }
