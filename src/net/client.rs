@@ -288,7 +288,7 @@ where
 /// Over TCP or a Unix socket: replies are read until the server closes.
 async fn over_stream<IO, M, W>(
     io: IO,
-    codec: AnyCodec,
+    codec: impl Into<AnyCodec>,
     messages: M,
     mut progress: Progress<'_, W>,
 ) -> Result<SendSummary, ClientError>
@@ -297,6 +297,7 @@ where
     M: Stream<Item = io::Result<Bytes>>,
     W: AsyncWrite + Unpin,
 {
+    let codec: AnyCodec = codec.into();
     let (rd, wr) = tokio::io::split(io);
     let mut replies = FramedRead::new(rd, codec.clone());
     let mut writer = pin!(write_messages(messages, FramedWrite::new(wr, codec)));
@@ -321,7 +322,7 @@ where
 /// are as many as messages.
 async fn over_udp<M, W>(
     socket: UdpSocket,
-    codec: AnyCodec,
+    codec: impl Into<AnyCodec>,
     messages: M,
     mut progress: Progress<'_, W>,
 ) -> Result<SendSummary, ClientError>
@@ -329,6 +330,7 @@ where
     M: Stream<Item = io::Result<Bytes>>,
     W: AsyncWrite + Unpin,
 {
+    let codec: AnyCodec = codec.into();
     let socket = Arc::new(socket);
     let server = socket.peer_addr().map_err(ClientError::Io)?;
     let mut replies = UdpFramed::new(socket.clone(), Datagram::new(codec.clone()));
