@@ -226,8 +226,9 @@ struct TimeArgs {
     serve: ServeArgs,
 }
 
+/// Where a client command (`send`, `bench`) connects, and with which codec.
 #[derive(Debug, Args)]
-struct SendArgs {
+struct TargetArgs {
     /// The server's address [default: 127.0.0.1:7007, the echo server]
     #[arg(long, value_name = "ADDR")]
     connect: Option<SocketAddr>,
@@ -235,14 +236,21 @@ struct SendArgs {
     #[cfg(unix)]
     #[arg(long, value_name = "PATH", conflicts_with_all = ["connect", "udp"])]
     unix: Option<PathBuf>,
-    /// Send over UDP: one datagram per message, one reply expected each
+    /// Over UDP: one datagram per message (bench: per frame), one reply
+    /// expected each
     #[arg(long)]
     udp: bool,
-    /// The framing [default: lines; raw with --udp]
+    /// The framing the server speaks [default: lines; raw with --udp]
     ///
     /// The same specs as the servers take; see `framewise serve echo --help`.
     #[arg(long, value_name = "SPEC")]
     codec: Option<AnyCodec>,
+}
+
+#[derive(Debug, Args)]
+struct SendArgs {
+    #[command(flatten)]
+    target: TargetArgs,
     /// Give up connecting, or waiting for the server, after SECS seconds
     ///
     /// The wait for the server starts after the last message: over TCP and
@@ -257,24 +265,8 @@ struct SendArgs {
 
 #[derive(Debug, Args)]
 struct BenchArgs {
-    /// The echo server's address [default: 127.0.0.1:7007]
-    #[arg(long, value_name = "ADDR")]
-    connect: Option<SocketAddr>,
-    /// Connect to a Unix domain socket instead
-    #[cfg(unix)]
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["connect", "udp"])]
-    unix: Option<PathBuf>,
-    /// Over UDP: one datagram per frame
-    ///
-    /// A datagram with no reply after --loss-timeout is counted lost and frees
-    /// its slot in the pipeline.
-    #[arg(long)]
-    udp: bool,
-    /// The framing the server speaks [default: lines; raw with --udp]
-    ///
-    /// The same specs as the servers take; see `framewise serve echo --help`.
-    #[arg(long, value_name = "SPEC")]
-    codec: Option<AnyCodec>,
+    #[command(flatten)]
+    target: TargetArgs,
     /// Connections at once (UDP: sockets)
     #[arg(long, value_name = "N", default_value = "16", value_parser = clap::value_parser!(u32).range(1..))]
     conns: u32,
@@ -295,6 +287,8 @@ struct BenchArgs {
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
     timeout: Duration,
     /// Over UDP, count a datagram lost after SECS seconds without a reply
+    ///
+    /// A lost datagram frees its slot in the pipeline.
     #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_secs)]
     loss_timeout: Duration,
 }
@@ -385,20 +379,30 @@ fn init_logs(default: &str) {
         .init();
 }
 
+/// The codec given, or the default: `lines`, or `raw` over UDP.
+fn codec_or_default(codec: Option<AnyCodec>, udp: bool) -> AnyCodec {
+    codec.unwrap_or_else(|| {
+        let spec = if udp { "raw" } else { "lines" };
+        spec.parse().expect("the default codec specs parse")
+    })
+}
+
+/// `addr` over UDP or TCP.
+fn socket_endpoint(addr: SocketAddr, udp: bool) -> Endpoint {
+    match udp {
+        true => Endpoint::Udp(addr),
+        false => Endpoint::Tcp(addr),
+    }
+}
+
 impl ServeArgs {
     /// The codec and the endpoints these arguments ask for.
     fn resolve(&self, default_port: u16) -> (AnyCodec, Vec<Endpoint>) {
-        let codec = self.codec.clone().unwrap_or_else(|| {
-            let spec = if self.udp { "raw" } else { "lines" };
-            spec.parse().expect("the default codec specs parse")
-        });
+        let codec = codec_or_default(self.codec.clone(), self.udp);
         let mut endpoints: Vec<Endpoint> = self
             .listen
             .iter()
-            .map(|&a| match self.udp {
-                true => Endpoint::Udp(a),
-                false => Endpoint::Tcp(a),
-            })
+            .map(|&a| socket_endpoint(a, self.udp))
             .collect();
         #[cfg(unix)]
         let unix = self.unix.clone();
@@ -406,10 +410,7 @@ impl ServeArgs {
         let unix: Option<()> = None;
         if endpoints.is_empty() && unix.is_none() {
             let a = SocketAddr::from(([127, 0, 0, 1], default_port));
-            endpoints.push(match self.udp {
-                true => Endpoint::Udp(a),
-                false => Endpoint::Tcp(a),
-            });
+            endpoints.push(socket_endpoint(a, self.udp));
         }
         #[cfg(unix)]
         if let Some(path) = unix {
@@ -419,20 +420,29 @@ impl ServeArgs {
     }
 }
 
+/// A server builder with the settings of `ServeArgs` applied (the two
+/// server types share these builder methods, but no trait).
+macro_rules! with_serve_args {
+    ($server:expr, $args:expr) => {{
+        let mut server = $server;
+        if let Some(n) = $args.max_conns {
+            server = server.max_conns(n);
+        }
+        if let Some(after) = $args.idle_timeout {
+            server = server.idle_timeout(after);
+        }
+        server
+    }};
+}
+
 async fn serve_echo(args: EchoArgs) -> Result<(), String> {
     let (codec, endpoints) = args.serve.resolve(DEFAULT_ECHO_PORT);
-    let mut server = EchoServer::new(codec.clone());
+    let mut server = with_serve_args!(EchoServer::new(codec.clone()), args.serve);
     if let Some(greeting) = args.greeting {
         server = server.greeting(greeting);
     }
     if let Some(quit) = args.quit {
         server = server.quit_word(quit);
-    }
-    if let Some(n) = args.serve.max_conns {
-        server = server.max_conns(n);
-    }
-    if let Some(after) = args.serve.idle_timeout {
-        server = server.idle_timeout(after);
     }
     let server = server.bind(&endpoints).await.map_err(|e| e.to_string())?;
     run_server(server, "echo", &codec).await
@@ -440,13 +450,7 @@ async fn serve_echo(args: EchoArgs) -> Result<(), String> {
 
 async fn serve_time(args: TimeArgs) -> Result<(), String> {
     let (codec, endpoints) = args.serve.resolve(DEFAULT_TIME_PORT);
-    let mut server = TimeServer::new(codec.clone());
-    if let Some(n) = args.serve.max_conns {
-        server = server.max_conns(n);
-    }
-    if let Some(after) = args.serve.idle_timeout {
-        server = server.idle_timeout(after);
-    }
+    let server = with_serve_args!(TimeServer::new(codec.clone()), args.serve);
     let server = server.bind(&endpoints).await.map_err(|e| e.to_string())?;
     run_server(server, "time", &codec).await
 }
@@ -472,39 +476,25 @@ async fn run_server(server: Server, service: &str, codec: &AnyCodec) -> Result<(
         .map_err(|e| e.to_string())
 }
 
-/// Where a client command (`send`, `bench`) connects, and with which codec:
-/// `--connect` (default: the echo server on 127.0.0.1) over TCP or `--udp`,
-/// or `--unix`; `--codec`, by default `lines` (`raw` over UDP).
-fn client_target(
-    connect: Option<SocketAddr>,
-    udp: bool,
-    #[cfg(unix)] unix: Option<PathBuf>,
-    codec: Option<AnyCodec>,
-) -> (Endpoint, AnyCodec) {
-    let connect = connect.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], DEFAULT_ECHO_PORT)));
-    let mut endpoint = match udp {
-        true => Endpoint::Udp(connect),
-        false => Endpoint::Tcp(connect),
-    };
-    #[cfg(unix)]
-    if let Some(path) = unix {
-        endpoint = Endpoint::Unix(path);
+impl TargetArgs {
+    /// The endpoint and the codec: `--connect` (default: the echo server on
+    /// 127.0.0.1) over TCP or `--udp`, or `--unix`; `--codec`, by default
+    /// `lines` (`raw` over UDP).
+    fn resolve(self) -> (Endpoint, AnyCodec) {
+        let connect = self
+            .connect
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], DEFAULT_ECHO_PORT)));
+        let mut endpoint = socket_endpoint(connect, self.udp);
+        #[cfg(unix)]
+        if let Some(path) = self.unix {
+            endpoint = Endpoint::Unix(path);
+        }
+        (endpoint, codec_or_default(self.codec, self.udp))
     }
-    let codec = codec.unwrap_or_else(|| {
-        let spec = if udp { "raw" } else { "lines" };
-        spec.parse().expect("the default codec specs parse")
-    });
-    (endpoint, codec)
 }
 
 async fn send(args: SendArgs) -> Result<(), String> {
-    let (endpoint, codec) = client_target(
-        args.connect,
-        args.udp,
-        #[cfg(unix)]
-        args.unix,
-        args.codec,
-    );
+    let (endpoint, codec) = args.target.resolve();
     let stdout = tokio::io::stdout();
     let result = if args.messages.is_empty() {
         let lines = framewise::Delimited::new(b"\n")
@@ -548,13 +538,7 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    let (endpoint, codec) = client_target(
-        args.connect,
-        args.udp,
-        #[cfg(unix)]
-        args.unix,
-        args.codec,
-    );
+    let (endpoint, codec) = args.target.resolve();
     let mut bench = net::Bench::new(endpoint, codec)
         .conns(args.conns as usize)
         .frames(args.frames)

@@ -321,7 +321,10 @@ async fn bench_refuses_frames_the_codec_cannot_carry() {
         .run()
         .await
         .unwrap_err();
-    assert_eq!(err.to_string(), "--pipeline must be at least 1");
+    assert_eq!(
+        err.to_string(),
+        "a bench needs at least 1 frame in flight per connection"
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -12,14 +11,15 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::UdpSocket;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_util::codec::{Decoder, Encoder, FramedRead};
 use tokio_util::udp::UdpFramed;
 
+use super::connect::{self, ClientSocket};
 use super::histogram::Histogram;
-use super::{Datagram, Endpoint};
+use super::{ConnectError, Datagram, Endpoint};
 use crate::{AnyCodec, Error};
 
 /// Replies counted locally before they are added to the shared progress
@@ -236,8 +236,7 @@ impl Bench {
     ///
     /// [`BenchError::Settings`] if a setting is zero or the frames cannot
     /// be carried by the codec, [`BenchError::Connect`] if a connection
-    /// cannot be made, [`BenchError::ConnectTimeout`] if connecting takes
-    /// longer than the timeout.
+    /// cannot be made or connecting takes longer than the timeout.
     pub async fn run(&self) -> Result<BenchReport, BenchError> {
         self.check()?;
         let deadline = Instant::now() + self.timeout;
@@ -251,25 +250,14 @@ impl Bench {
             deadline,
             progress: self.progress.clone(),
         });
-        let mut conns = Vec::with_capacity(self.conns);
+        let mut sockets = Vec::with_capacity(self.conns);
         for _ in 0..self.conns {
-            let connecting = Conn::connect(&self.endpoint);
-            let conn = tokio::time::timeout_at(deadline, connecting)
-                .await
-                .map_err(|_| BenchError::ConnectTimeout {
-                    endpoint: self.endpoint.clone(),
-                    after: self.timeout,
-                })?
-                .map_err(|source| BenchError::Connect {
-                    endpoint: self.endpoint.clone(),
-                    source,
-                })?;
-            conns.push(conn);
+            sockets.push(connect::connect(&self.endpoint, deadline, self.timeout).await?);
         }
         let start = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
-        for (id, conn) in conns.into_iter().enumerate() {
-            tasks.spawn(conn.run(id as u64, shared.clone()));
+        for (id, socket) in sockets.into_iter().enumerate() {
+            tasks.spawn(run_connection(socket, id as u64, shared.clone()));
         }
         let mut outcomes = Vec::with_capacity(self.conns);
         while let Some(done) = tasks.join_next().await {
@@ -285,9 +273,15 @@ impl Bench {
 
     fn check(&self) -> Result<(), BenchError> {
         let zero = [
-            (self.conns == 0, "--conns must be at least 1"),
-            (self.frames == 0, "--frames must be at least 1"),
-            (self.pipeline == 0, "--pipeline must be at least 1"),
+            (self.conns == 0, "a bench needs at least 1 connection"),
+            (
+                self.frames == 0,
+                "a bench needs at least 1 frame per connection",
+            ),
+            (
+                self.pipeline == 0,
+                "a bench needs at least 1 frame in flight per connection",
+            ),
         ];
         if let Some((_, why)) = zero.iter().find(|(bad, _)| *bad) {
             return Err(BenchError::Settings(why.to_string()));
@@ -605,34 +599,21 @@ pub enum BenchError {
     /// codec (a `fixed:N` codec and another size, a limit below the size,
     /// a payload the codec refuses).
     Settings(String),
-    /// A connection could not be made.
-    Connect {
-        /// Where.
-        endpoint: Endpoint,
-        /// Why.
-        source: io::Error,
-    },
-    /// Connecting took longer than the timeout.
-    ConnectTimeout {
-        /// Where.
-        endpoint: Endpoint,
-        /// The timeout.
-        after: Duration,
-    },
+    /// A connection could not be made, or not within the timeout.
+    Connect(ConnectError),
+}
+
+impl From<ConnectError> for BenchError {
+    fn from(e: ConnectError) -> Self {
+        BenchError::Connect(e)
+    }
 }
 
 impl fmt::Display for BenchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BenchError::Settings(why) => f.write_str(why),
-            BenchError::Connect { endpoint, source } => {
-                write!(f, "cannot connect to {endpoint}: {source}")
-            }
-            BenchError::ConnectTimeout { endpoint, after } => write!(
-                f,
-                "timed out after {} s connecting to {endpoint}",
-                after.as_secs_f64()
-            ),
+            BenchError::Connect(e) => e.fmt(f),
         }
     }
 }
@@ -640,7 +621,8 @@ impl fmt::Display for BenchError {
 impl std::error::Error for BenchError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            BenchError::Connect { source, .. } => Some(source),
+            // Displayed as the `ConnectError` itself: its cause is next.
+            BenchError::Connect(e) => std::error::Error::source(e),
             _ => None,
         }
     }
@@ -688,66 +670,30 @@ struct Shared {
     progress: Option<Arc<AtomicU64>>,
 }
 
-/// A connected client.
-enum Conn {
-    Tcp(TcpStream),
-    #[cfg(unix)]
-    Unix(tokio::net::UnixStream),
-    Udp(UdpSocket),
-}
-
-impl Conn {
-    async fn connect(endpoint: &Endpoint) -> io::Result<Conn> {
-        match endpoint {
-            Endpoint::Tcp(addr) => {
-                let s = TcpStream::connect(addr).await?;
-                // Each batch of frames is one write; Nagle would hold them.
-                s.set_nodelay(true)?;
-                Ok(Conn::Tcp(s))
-            }
+/// Runs one connection of the test to its end (or the deadline).
+async fn run_connection(socket: ClientSocket, id: u64, shared: Arc<Shared>) -> Outcome {
+    let mut tally = Tally::new(id, &shared);
+    // Counted by the writer while the reader updates `tally`; read here
+    // also when the timeout has cut both short.
+    let sent = AtomicU64::new(0);
+    let work = async {
+        match socket {
+            ClientSocket::Tcp(s) => stream(s, id, &shared, &sent, &mut tally).await,
             #[cfg(unix)]
-            Endpoint::Unix(path) => Ok(Conn::Unix(tokio::net::UnixStream::connect(path).await?)),
-            Endpoint::Udp(addr) => {
-                // Stay on loopback when talking to loopback.
-                let local = match (addr.ip().is_loopback(), addr) {
-                    (true, SocketAddr::V4(_)) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-                    (true, SocketAddr::V6(_)) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-                    (false, SocketAddr::V4(_)) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-                    (false, SocketAddr::V6(_)) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-                };
-                let socket = UdpSocket::bind((local, 0)).await?;
-                // A connected socket hears only the server, and learns from
-                // ICMP when nothing listens there.
-                socket.connect(addr).await?;
-                Ok(Conn::Udp(socket))
-            }
+            ClientSocket::Unix(s) => stream(s, id, &shared, &sent, &mut tally).await,
+            ClientSocket::Udp(s) => datagrams(s, id, &shared, &sent, &mut tally).await,
         }
-    }
-
-    async fn run(self, id: u64, shared: Arc<Shared>) -> Outcome {
-        let mut tally = Tally::new(id, &shared);
-        // Counted by the writer while the reader updates `tally`; read here
-        // also when the timeout has cut both short.
-        let sent = AtomicU64::new(0);
-        let work = async {
-            match self {
-                Conn::Tcp(s) => stream(s, id, &shared, &sent, &mut tally).await,
-                #[cfg(unix)]
-                Conn::Unix(s) => stream(s, id, &shared, &sent, &mut tally).await,
-                Conn::Udp(s) => datagrams(s, id, &shared, &sent, &mut tally).await,
-            }
-        };
-        let error = match tokio::time::timeout_at(shared.deadline, work).await {
-            Ok(Ok(())) => None,
-            Ok(Err(e)) => Some(e),
-            Err(_) => {
-                tally.outcome.timed_out = true;
-                None
-            }
-        };
-        tally.outcome.sent = sent.load(Ordering::Relaxed);
-        tally.finish(error)
-    }
+    };
+    let error = match tokio::time::timeout_at(shared.deadline, work).await {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e),
+        Err(_) => {
+            tally.outcome.timed_out = true;
+            None
+        }
+    };
+    tally.outcome.sent = sent.load(Ordering::Relaxed);
+    tally.finish(error)
 }
 
 /// What one connection did.
@@ -860,14 +806,61 @@ fn preview(bytes: &[u8]) -> String {
     format!("{} bytes {shown:?}{more}", bytes.len())
 }
 
-/// The send times of the frames in flight, oldest first, shared by the
-/// writer (which pushes) and the reader (which pops).
-type InFlight = Mutex<VecDeque<(u64, Instant)>>;
+/// A connection's pipeline: a permit per frame it may still send, and the
+/// frames in flight with their send times, oldest first, shared by the
+/// writer (which takes permits and pushes) and the reader (which pops and
+/// gives permits back).
+struct Window {
+    permits: Semaphore,
+    in_flight: Mutex<VecDeque<(u64, Instant)>>,
+}
 
-fn lock(q: &InFlight) -> std::sync::MutexGuard<'_, VecDeque<(u64, Instant)>> {
-    // Nothing panics while holding it; if something did, the queue is
-    // still consistent (every operation on it is a single push or pop).
-    q.lock().unwrap_or_else(PoisonError::into_inner)
+impl Window {
+    fn new(pipeline: usize) -> Self {
+        Window {
+            permits: Semaphore::new(pipeline),
+            in_flight: Mutex::new(VecDeque::with_capacity(pipeline)),
+        }
+    }
+
+    /// Waits for room for one more frame.
+    async fn acquire(&self) -> io::Result<()> {
+        self.permits
+            .acquire()
+            .await
+            .map_err(|_| io::Error::other("window closed"))?
+            .forget();
+        Ok(())
+    }
+
+    /// Takes the room there is for up to `most` more frames, at once;
+    /// returns how many.
+    fn try_acquire_more(&self, most: u64) -> u64 {
+        let more = (self.permits.available_permits() as u64).min(most);
+        if more == 0 {
+            return 0;
+        }
+        match self.permits.try_acquire_many(more as u32) {
+            Ok(permits) => {
+                permits.forget();
+                more
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// Frees the room of `n` frames answered or lost.
+    fn release(&self, n: usize) {
+        self.permits.add_permits(n);
+    }
+
+    fn in_flight(&self) -> std::sync::MutexGuard<'_, VecDeque<(u64, Instant)>> {
+        // Nothing panics while holding it; if something did, the queue is
+        // still consistent (every operation on it is a single push or pop).
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// One stream connection: a writer sending batches of frames as the window
@@ -882,93 +875,102 @@ async fn stream<IO>(
 where
     IO: AsyncRead + AsyncWrite,
 {
-    let (rd, mut wr) = tokio::io::split(io);
-    let window = Semaphore::new(shared.pipeline);
-    let in_flight: InFlight = Mutex::new(VecDeque::with_capacity(shared.pipeline));
-
-    let writer = async {
-        let mut codec = shared.codec.clone();
-        let mut wire = BytesMut::new();
-        let mut payload = vec![0; shared.size];
-        let mut seq = 0;
-        while seq < shared.frames {
-            // One permit per frame; the reader gives one back per reply.
-            window
-                .acquire()
-                .await
-                .map_err(|_| io::Error::other("window closed"))?
-                .forget();
-            let mut batch = 1;
-            let more = (window.available_permits() as u64).min(shared.frames - seq - 1);
-            if more > 0
-                && let Ok(permits) = window.try_acquire_many(more as u32)
-            {
-                permits.forget();
-                batch += more;
-            }
-            wire.clear();
-            for s in seq..seq + batch {
-                fill(&mut payload, id, s);
-                codec
-                    .encode(&payload[..], &mut wire)
-                    .map_err(io::Error::from)?;
-            }
-            let now = Instant::now();
-            lock(&in_flight).extend((seq..seq + batch).map(|s| (s, now)));
-            wr.write_all(&wire).await?;
-            seq += batch;
-            sent.store(seq, Ordering::Relaxed);
-        }
-        wr.flush().await?;
-        Ok::<(), io::Error>(())
-    };
-
-    let reader = async {
-        let mut replies = FramedRead::new(rd, shared.reply_codec.clone());
-        while tally.outcome.answered < shared.frames {
-            let reply = match replies.next().await {
-                Some(Ok(reply)) => reply,
-                Some(Err(e)) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("bad reply from the server: {e}"),
-                    ));
-                }
-                None => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        format!(
-                            "the server closed the connection after {} replies",
-                            tally.outcome.received
-                        ),
-                    ));
-                }
-            };
-            tally.reply(&reply);
-            let Some((seq, sent_at)) = lock(&in_flight).pop_front() else {
-                tally.mismatch(|| {
-                    format!("connection {id}: a reply to no frame: {}", preview(&reply))
-                });
-                continue;
-            };
-            // Replies come back in order: this one answers the oldest frame
-            // in flight, whatever it says.
-            if !tally.matches(id, seq, &reply) {
-                let expected = preview(&tally.expected);
-                tally.mismatch(|| {
-                    format!(
-                        "connection {id}, frame {seq}: sent {expected}, got {}",
-                        preview(&reply)
-                    )
-                });
-            }
-            tally.answered(sent_at);
-            window.add_permits(1);
-        }
-        Ok(())
-    };
-
+    let (rd, wr) = tokio::io::split(io);
+    let window = Window::new(shared.pipeline);
+    let writer = write_stream(wr, id, shared, sent, &window);
+    let reader = read_stream(rd, id, shared, tally, &window);
     tokio::try_join!(writer, reader).map(drop)
+}
+
+/// Sends the connection's frames in batches: each time the window has
+/// room, as many frames as it has room for, in one write.
+async fn write_stream<W>(
+    mut wr: W,
+    id: u64,
+    shared: &Shared,
+    sent: &AtomicU64,
+    window: &Window,
+) -> io::Result<()>
+where
+    W: AsyncWrite + Unpin,
+{
+    let mut codec = shared.codec.clone();
+    let mut wire = BytesMut::new();
+    let mut payload = vec![0; shared.size];
+    let mut seq = 0;
+    while seq < shared.frames {
+        // One permit per frame; the reader gives one back per reply.
+        window.acquire().await?;
+        let batch = 1 + window.try_acquire_more(shared.frames - seq - 1);
+        wire.clear();
+        for s in seq..seq + batch {
+            fill(&mut payload, id, s);
+            codec
+                .encode(&payload[..], &mut wire)
+                .map_err(io::Error::from)?;
+        }
+        let now = Instant::now();
+        window
+            .in_flight()
+            .extend((seq..seq + batch).map(|s| (s, now)));
+        wr.write_all(&wire).await?;
+        seq += batch;
+        sent.store(seq, Ordering::Relaxed);
+    }
+    wr.flush().await
+}
+
+/// Matches the replies, in order, with the frames in flight.
+async fn read_stream<R>(
+    rd: R,
+    id: u64,
+    shared: &Shared,
+    tally: &mut Tally,
+    window: &Window,
+) -> io::Result<()>
+where
+    R: AsyncRead + Unpin,
+{
+    let mut replies = FramedRead::new(rd, shared.reply_codec.clone());
+    while tally.outcome.answered < shared.frames {
+        let reply = match replies.next().await {
+            Some(Ok(reply)) => reply,
+            Some(Err(e)) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("bad reply from the server: {e}"),
+                ));
+            }
+            None => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "the server closed the connection after {} replies",
+                        tally.outcome.received
+                    ),
+                ));
+            }
+        };
+        tally.reply(&reply);
+        let Some((seq, sent_at)) = window.in_flight().pop_front() else {
+            tally.mismatch(|| format!("connection {id}: a reply to no frame: {}", preview(&reply)));
+            continue;
+        };
+        // Replies come back in order: this one answers the oldest frame in
+        // flight, whatever it says.
+        if !tally.matches(id, seq, &reply) {
+            let expected = preview(&tally.expected);
+            tally.mismatch(|| {
+                format!(
+                    "connection {id}, frame {seq}: sent {expected}, got {}",
+                    preview(&reply)
+                )
+            });
+        }
+        tally.answered(sent_at);
+        window.release(1);
+    }
+    Ok(())
 }
 
 /// One UDP socket: a writer sending one datagram per frame as the window
@@ -982,94 +984,108 @@ async fn datagrams(
     tally: &mut Tally,
 ) -> io::Result<()> {
     let socket = Arc::new(socket);
-    let window = Semaphore::new(shared.pipeline);
-    let in_flight: InFlight = Mutex::new(VecDeque::with_capacity(shared.pipeline));
-
-    let writer = async {
-        let mut codec = Datagram::new(shared.codec.clone());
-        let mut wire = BytesMut::new();
-        let mut payload = vec![0; shared.size];
-        for seq in 0..shared.frames {
-            window
-                .acquire()
-                .await
-                .map_err(|_| io::Error::other("window closed"))?
-                .forget();
-            fill(&mut payload, id, seq);
-            wire.clear();
-            codec
-                .encode(&payload[..], &mut wire)
-                .map_err(io::Error::from)?;
-            lock(&in_flight).push_back((seq, Instant::now()));
-            socket.send(&wire).await?;
-            sent.store(seq + 1, Ordering::Relaxed);
-        }
-        Ok::<(), io::Error>(())
-    };
-
-    let reader = async {
-        let mut replies = UdpFramed::new(socket.clone(), Datagram::new(shared.codec.clone()));
-        loop {
-            let settled = tally.outcome.answered + tally.outcome.lost;
-            if settled >= shared.frames {
-                return Ok(());
-            }
-            let oldest = lock(&in_flight).front().map(|&(_, at)| at);
-            let expires = match oldest {
-                Some(at) => at + shared.loss_timeout,
-                // Nothing in flight yet: look again after a while.
-                None => Instant::now() + shared.loss_timeout,
-            };
-            tokio::select! {
-                biased;
-                reply = replies.next() => match reply {
-                    Some(Ok((reply, _))) => {
-                        tally.reply(&reply);
-                        // Usually the oldest; a lost or reordered datagram
-                        // puts it further on.
-                        let mut queue = lock(&in_flight);
-                        let at = queue.iter().position(|&(seq, _)| tally.matches(id, seq, &reply));
-                        match at.and_then(|i| queue.remove(i)) {
-                            Some((_, sent_at)) => {
-                                drop(queue);
-                                tally.answered(sent_at);
-                                window.add_permits(1);
-                            }
-                            None => {
-                                drop(queue);
-                                tally.mismatch(|| format!(
-                                    "connection {id}: a datagram matching no frame in flight: {}",
-                                    preview(&reply)
-                                ));
-                            }
-                        }
-                    }
-                    Some(Err(Error::Io(e))) => return Err(e),
-                    Some(Err(e)) => {
-                        tally.outcome.received += 1;
-                        tally.mismatch(|| format!("connection {id}: a reply that does not decode: {e}"));
-                    }
-                    None => return Err(io::Error::other("the socket closed")),
-                },
-                // ICMP "port unreachable" comes as a socket error, which
-                // wakes no reader: ask for it.
-                error = super::client::socket_error(&socket) => return Err(error),
-                () = tokio::time::sleep_until(expires) => {
-                    let now = Instant::now();
-                    let mut queue = lock(&in_flight);
-                    let mut n = 0;
-                    while queue.front().is_some_and(|&(_, at)| at + shared.loss_timeout <= now) {
-                        queue.pop_front();
-                        n += 1;
-                    }
-                    drop(queue);
-                    tally.outcome.lost += n;
-                    tally.settled(n);
-                    window.add_permits(n as usize);
-                }
-            }
-        }
-    };
-
+    let window = Window::new(shared.pipeline);
+    let writer = write_datagrams(&socket, id, shared, sent, &window);
+    let reader = read_datagrams(&socket, id, shared, tally, &window);
     tokio::try_join!(writer, reader).map(drop)
+}
+
+/// Sends the connection's frames, one datagram each, as the window allows.
+async fn write_datagrams(
+    socket: &UdpSocket,
+    id: u64,
+    shared: &Shared,
+    sent: &AtomicU64,
+    window: &Window,
+) -> io::Result<()> {
+    let mut codec = Datagram::new(shared.codec.clone());
+    let mut wire = BytesMut::new();
+    let mut payload = vec![0; shared.size];
+    for seq in 0..shared.frames {
+        window.acquire().await?;
+        fill(&mut payload, id, seq);
+        wire.clear();
+        codec
+            .encode(&payload[..], &mut wire)
+            .map_err(io::Error::from)?;
+        window.in_flight().push_back((seq, Instant::now()));
+        socket.send(&wire).await?;
+        sent.store(seq + 1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// Matches reply datagrams with the frames in flight, and counts the frames
+/// with no reply after the loss timeout as lost, until every frame is
+/// settled.
+async fn read_datagrams(
+    socket: &Arc<UdpSocket>,
+    id: u64,
+    shared: &Shared,
+    tally: &mut Tally,
+    window: &Window,
+) -> io::Result<()> {
+    let mut replies = UdpFramed::new(socket.clone(), Datagram::new(shared.codec.clone()));
+    while tally.outcome.answered + tally.outcome.lost < shared.frames {
+        let oldest = window.in_flight().front().map(|&(_, at)| at);
+        // Nothing in flight yet: look again after a while.
+        let expires = oldest.unwrap_or_else(Instant::now) + shared.loss_timeout;
+        tokio::select! {
+            biased;
+            reply = replies.next() => match reply {
+                Some(Ok((reply, _))) => settle_reply(id, &reply, tally, window),
+                Some(Err(Error::Io(e))) => return Err(e),
+                Some(Err(e)) => {
+                    tally.outcome.received += 1;
+                    tally.mismatch(|| format!("connection {id}: a reply that does not decode: {e}"));
+                }
+                None => return Err(io::Error::other("the socket closed")),
+            },
+            error = connect::socket_error(socket) => return Err(error),
+            () = tokio::time::sleep_until(expires) => settle_lost(shared, tally, window),
+        }
+    }
+    Ok(())
+}
+
+/// Settles the frame in flight that a reply datagram answers: usually the
+/// oldest; a lost or reordered datagram puts it further on.
+fn settle_reply(id: u64, reply: &Bytes, tally: &mut Tally, window: &Window) {
+    tally.reply(reply);
+    let mut queue = window.in_flight();
+    let at = queue
+        .iter()
+        .position(|&(seq, _)| tally.matches(id, seq, reply));
+    let answered = at.and_then(|i| queue.remove(i));
+    drop(queue);
+    match answered {
+        Some((_, sent_at)) => {
+            tally.answered(sent_at);
+            window.release(1);
+        }
+        None => tally.mismatch(|| {
+            format!(
+                "connection {id}: a datagram matching no frame in flight: {}",
+                preview(reply)
+            )
+        }),
+    }
+}
+
+/// Counts the frames in flight for longer than the loss timeout as lost.
+fn settle_lost(shared: &Shared, tally: &mut Tally, window: &Window) {
+    let now = Instant::now();
+    let mut queue = window.in_flight();
+    let mut n = 0;
+    while queue
+        .front()
+        .is_some_and(|&(_, at)| at + shared.loss_timeout <= now)
+    {
+        queue.pop_front();
+        n += 1;
+    }
+    drop(queue);
+    tally.outcome.lost += n;
+    tally.settled(n);
+    window.release(n as usize);
 }

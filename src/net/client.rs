@@ -2,19 +2,20 @@
 
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::{FutureExt, SinkExt, Stream, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, Interest};
-use tokio::net::{TcpStream, UdpSocket};
+use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt, future};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::UdpSocket;
 use tokio::time::Instant;
 use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::udp::UdpFramed;
 
+use super::ConnectError;
+use super::connect::{self, ClientSocket};
 use super::{Datagram, Endpoint};
 use crate::{AnyCodec, Error};
 
@@ -43,31 +44,23 @@ pub struct SendSummary {
 /// use framewise::net::{ClientError, Endpoint};
 /// use std::time::Duration;
 ///
-/// let err = ClientError::ConnectTimeout {
-///     endpoint: Endpoint::Tcp("127.0.0.1:7007".parse()?),
+/// let err = ClientError::ReplyTimeout {
+///     endpoint: Endpoint::Udp("127.0.0.1:7037".parse()?),
 ///     after: Duration::from_secs(5),
+///     sent: 3,
+///     received: 2,
 /// };
-/// assert_eq!(err.to_string(), "timed out after 5 s connecting to tcp 127.0.0.1:7007");
+/// assert_eq!(
+///     err.to_string(),
+///     "timed out after 5 s waiting for udp 127.0.0.1:7037 (3 messages sent, 2 replies received)"
+/// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClientError {
-    /// The connection could not be made (over UDP: the server's port is
-    /// closed, as reported by ICMP).
-    Connect {
-        /// Where.
-        endpoint: Endpoint,
-        /// Why.
-        source: io::Error,
-    },
-    /// Connecting took longer than the timeout.
-    ConnectTimeout {
-        /// Where.
-        endpoint: Endpoint,
-        /// The timeout.
-        after: Duration,
-    },
+    /// The connection could not be made, or not within the timeout.
+    Connect(ConnectError),
     /// After the last message, the server sent nothing for the timeout
     /// (and, over TCP, did not close the connection).
     ReplyTimeout {
@@ -100,14 +93,7 @@ pub enum ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientError::Connect { endpoint, source } => {
-                write!(f, "cannot connect to {endpoint}: {source}")
-            }
-            ClientError::ConnectTimeout { endpoint, after } => write!(
-                f,
-                "timed out after {} s connecting to {endpoint}",
-                after.as_secs_f64()
-            ),
+            ClientError::Connect(e) => e.fmt(f),
             ClientError::ReplyTimeout {
                 endpoint,
                 after,
@@ -128,10 +114,17 @@ impl fmt::Display for ClientError {
     }
 }
 
+impl From<ConnectError> for ClientError {
+    fn from(e: ConnectError) -> Self {
+        ClientError::Connect(e)
+    }
+}
+
 impl std::error::Error for ClientError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ClientError::Connect { source, .. } => Some(source),
+            // Displayed as the `ConnectError` itself: its cause is next.
+            ClientError::Connect(e) => std::error::Error::source(e),
             ClientError::Encode { source, .. } => Some(source),
             ClientError::Decode(e) => Some(e),
             ClientError::Input(e) | ClientError::Io(e) => Some(e),
@@ -195,248 +188,196 @@ where
     M: Stream<Item = io::Result<Bytes>>,
     W: AsyncWrite + Unpin,
 {
-    let connect_failed = |source: io::Error| ClientError::Connect {
-        endpoint: endpoint.clone(),
-        source,
-    };
-    let connect_timeout = |_| ClientError::ConnectTimeout {
-        endpoint: endpoint.clone(),
-        after: timeout,
-    };
-    match endpoint {
-        Endpoint::Tcp(addr) => {
-            let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
-                .await
-                .map_err(connect_timeout)?
-                .map_err(connect_failed)?;
-            let _ = stream.set_nodelay(true);
-            over_stream(stream, endpoint, codec, timeout, messages, out).await
-        }
+    let socket = connect::connect(endpoint, Instant::now() + timeout, timeout).await?;
+    let progress = Progress::new(endpoint, timeout, out);
+    match socket {
+        ClientSocket::Tcp(stream) => over_stream(stream, codec, messages, progress).await,
         #[cfg(unix)]
-        Endpoint::Unix(path) => {
-            let stream = tokio::time::timeout(timeout, tokio::net::UnixStream::connect(path))
-                .await
-                .map_err(connect_timeout)?
-                .map_err(connect_failed)?;
-            over_stream(stream, endpoint, codec, timeout, messages, out).await
-        }
-        Endpoint::Udp(addr) => over_udp(*addr, endpoint, codec, timeout, messages, out).await,
+        ClientSocket::Unix(stream) => over_stream(stream, codec, messages, progress).await,
+        ClientSocket::Udp(socket) => over_udp(socket, codec, messages, progress).await,
     }
 }
 
-async fn write_reply<W: AsyncWrite + Unpin>(out: &mut W, frame: &[u8]) -> Result<(), ClientError> {
-    let write = async {
-        out.write_all(frame).await?;
-        out.write_all(b"\n").await?;
-        out.flush().await
-    };
-    write.await.map_err(ClientError::Io)
+/// Where an exchange stands: what was sent and received, and until when
+/// the server may stay silent once the messages have run out.
+struct Progress<'a, W> {
+    endpoint: &'a Endpoint,
+    timeout: Duration,
+    /// Where the replies are written.
+    out: W,
+    summary: SendSummary,
+    /// Whether messages are still being sent (no deadline yet).
+    writing: bool,
+    deadline: Instant,
 }
 
+impl<'a, W: AsyncWrite + Unpin> Progress<'a, W> {
+    fn new(endpoint: &'a Endpoint, timeout: Duration, out: W) -> Self {
+        Progress {
+            endpoint,
+            timeout,
+            out,
+            summary: SendSummary::default(),
+            writing: true,
+            deadline: Instant::now(),
+        }
+    }
+
+    /// Writes out a reply frame, followed by a newline.
+    async fn reply(&mut self, frame: &[u8]) -> Result<(), ClientError> {
+        let write = async {
+            self.out.write_all(frame).await?;
+            self.out.write_all(b"\n").await?;
+            self.out.flush().await
+        };
+        write.await.map_err(ClientError::Io)?;
+        self.summary.received += 1;
+        self.deadline = Instant::now() + self.timeout;
+        Ok(())
+    }
+
+    /// The messages have run out: `sent` of them were sent.
+    fn sent(&mut self, sent: u64) {
+        self.summary.sent = sent;
+        self.writing = false;
+        self.deadline = Instant::now() + self.timeout;
+    }
+
+    /// The error for a server that stopped answering: what was sent and
+    /// received by then.
+    fn timed_out(&self) -> ClientError {
+        ClientError::ReplyTimeout {
+            endpoint: self.endpoint.clone(),
+            after: self.timeout,
+            sent: self.summary.sent,
+            received: self.summary.received,
+        }
+    }
+}
+
+/// Sends every message into `sink`, flushing when the next message is not
+/// ready yet (a person typing) rather than after every one of a batch, then
+/// closes the sink; returns how many were sent.
+async fn write_messages<M, S>(messages: M, mut sink: S) -> Result<u64, ClientError>
+where
+    M: Stream<Item = io::Result<Bytes>>,
+    S: Sink<Bytes, Error = Error> + Unpin,
+{
+    let mut messages = pin!(messages.peekable());
+    let mut sent = 0u64;
+    while let Some(message) = messages.next().await {
+        let message = message.map_err(ClientError::Input)?;
+        sent += 1;
+        sink.feed(message).await.map_err(|e| match e {
+            Error::Io(e) => ClientError::Io(e),
+            source => ClientError::Encode {
+                index: sent,
+                source,
+            },
+        })?;
+        if messages.as_mut().peek().now_or_never().is_none() {
+            sink.flush().await.map_err(io_error)?;
+        }
+    }
+    // Flushes, then (over a stream) shuts down our side: the server sees
+    // end of input.
+    sink.close().await.map_err(io_error)?;
+    Ok(sent)
+}
+
+/// Over TCP or a Unix socket: replies are read until the server closes.
 async fn over_stream<IO, M, W>(
     io: IO,
-    endpoint: &Endpoint,
-    codec: AnyCodec,
-    timeout: Duration,
+    codec: impl Into<AnyCodec>,
     messages: M,
-    mut out: W,
+    mut progress: Progress<'_, W>,
 ) -> Result<SendSummary, ClientError>
 where
     IO: AsyncRead + AsyncWrite,
     M: Stream<Item = io::Result<Bytes>>,
     W: AsyncWrite + Unpin,
 {
+    let codec: AnyCodec = codec.into();
     let (rd, wr) = tokio::io::split(io);
     let mut replies = FramedRead::new(rd, codec.clone());
-    let mut sink = FramedWrite::new(wr, codec);
-    let writer = async move {
-        let mut messages = pin!(messages.peekable());
-        let mut sent = 0u64;
-        while let Some(message) = messages.next().await {
-            let message = message.map_err(ClientError::Input)?;
-            sent += 1;
-            sink.feed(message).await.map_err(|e| match e {
-                Error::Io(e) => ClientError::Io(e),
-                source => ClientError::Encode {
-                    index: sent,
-                    source,
-                },
-            })?;
-            // Flush when the next message is not ready yet (a person typing),
-            // not after every one of a batch.
-            if messages.as_mut().peek().now_or_never().is_none() {
-                SinkExt::<Bytes>::flush(&mut sink).await.map_err(io_error)?;
-            }
-        }
-        // Flushes, then shuts down our side: the server sees end of input.
-        SinkExt::<Bytes>::close(&mut sink).await.map_err(io_error)?;
-        Ok::<u64, ClientError>(sent)
-    };
-    let mut writer = pin!(writer);
-    let mut writing = true;
-    let mut summary = SendSummary::default();
-    let mut deadline = Instant::now();
+    let mut writer = pin!(write_messages(messages, FramedWrite::new(wr, codec)));
     loop {
         tokio::select! {
             biased;
             reply = replies.next() => match reply {
-                Some(Ok(frame)) => {
-                    write_reply(&mut out, &frame).await?;
-                    summary.received += 1;
-                    deadline = Instant::now() + timeout;
-                }
-                Some(Err(e)) => return Err(match e {
-                    Error::Io(e) => ClientError::Io(e),
-                    e => ClientError::Decode(e),
-                }),
+                Some(Ok(frame)) => progress.reply(&frame).await?,
+                Some(Err(e)) => return Err(io_or(e, ClientError::Decode)),
                 // The server closed the connection: everything has arrived.
-                None => return Ok(summary),
+                None => return Ok(progress.summary),
             },
-            sent = &mut writer, if writing => {
-                summary.sent = sent?;
-                writing = false;
-                deadline = Instant::now() + timeout;
-            }
-            () = tokio::time::sleep_until(deadline), if !writing => {
-                return Err(reply_timeout(endpoint, timeout, &summary));
+            sent = &mut writer, if progress.writing => progress.sent(sent?),
+            () = tokio::time::sleep_until(progress.deadline), if !progress.writing => {
+                return Err(progress.timed_out());
             }
         }
     }
 }
 
-fn io_error(e: Error) -> ClientError {
-    match e {
-        Error::Io(e) => ClientError::Io(e),
-        e => ClientError::Io(e.into()),
-    }
-}
-
-/// The next error reported on `socket` (ICMP "port unreachable" on a
-/// connected socket comes as one).
-pub(super) async fn socket_error(socket: &UdpSocket) -> io::Error {
-    loop {
-        match socket.ready(Interest::ERROR).await {
-            Ok(_) => {}
-            Err(e) => return e,
-        }
-        // Clears the readiness when there is no error after all (a receive
-        // took it first), so the loop waits for the next one.
-        match socket.try_io(Interest::ERROR, || match socket.take_error()? {
-            Some(e) => Ok(e),
-            None => Err(io::ErrorKind::WouldBlock.into()),
-        }) {
-            Ok(e) => return e,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            Err(e) => return e,
-        }
-    }
-}
-
+/// Over UDP: one datagram per message, and replies are read until there
+/// are as many as messages.
 async fn over_udp<M, W>(
-    addr: SocketAddr,
-    endpoint: &Endpoint,
-    codec: AnyCodec,
-    timeout: Duration,
+    socket: UdpSocket,
+    codec: impl Into<AnyCodec>,
     messages: M,
-    mut out: W,
+    mut progress: Progress<'_, W>,
 ) -> Result<SendSummary, ClientError>
 where
     M: Stream<Item = io::Result<Bytes>>,
     W: AsyncWrite + Unpin,
 {
-    let connect_failed = |source: io::Error| ClientError::Connect {
-        endpoint: endpoint.clone(),
-        source,
-    };
-    // Stay on loopback when talking to loopback.
-    let local = match (addr.ip().is_loopback(), addr) {
-        (true, SocketAddr::V4(_)) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        (true, SocketAddr::V6(_)) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        (false, SocketAddr::V4(_)) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        (false, SocketAddr::V6(_)) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-    };
-    let socket = UdpSocket::bind((local, 0)).await.map_err(connect_failed)?;
-    // A connected socket hears only the server, and learns from ICMP when
-    // nothing listens on its port ("connection refused").
-    socket.connect(addr).await.map_err(connect_failed)?;
+    let codec: AnyCodec = codec.into();
     let socket = Arc::new(socket);
-    let errors = socket.clone();
+    let server = socket.peer_addr().map_err(ClientError::Io)?;
     let mut replies = UdpFramed::new(socket.clone(), Datagram::new(codec.clone()));
-    let mut sink = UdpFramed::new(socket, Datagram::new(codec));
-
-    let writer = async move {
-        let mut messages = pin!(messages);
-        let mut sent = 0u64;
-        while let Some(message) = messages.next().await {
-            let message = message.map_err(ClientError::Input)?;
-            sent += 1;
-            sink.send((message, addr)).await.map_err(|e| match e {
-                Error::Io(e) => ClientError::Io(e),
-                source => ClientError::Encode {
-                    index: sent,
-                    source,
-                },
-            })?;
-        }
-        Ok::<u64, ClientError>(sent)
+    let sink = UdpFramed::new(socket.clone(), Datagram::new(codec))
+        .with(move |message: Bytes| future::ready(Ok::<_, Error>((message, server))));
+    let mut writer = pin!(write_messages(messages, sink));
+    // ICMP "port unreachable" says nothing listens on the server's port.
+    let endpoint = progress.endpoint;
+    let refused_or_io = |e: io::Error| match e.kind() {
+        io::ErrorKind::ConnectionRefused => ClientError::Connect(ConnectError::Failed {
+            endpoint: endpoint.clone(),
+            source: e,
+        }),
+        _ => ClientError::Io(e),
     };
-    let mut writer = pin!(writer);
-    let mut writing = true;
-    let mut summary = SendSummary::default();
-    let mut deadline = Instant::now();
     loop {
-        if !writing && summary.received >= summary.sent {
-            return Ok(summary);
+        if !progress.writing && progress.summary.received >= progress.summary.sent {
+            return Ok(progress.summary);
         }
         tokio::select! {
             biased;
             reply = replies.next() => match reply {
-                Some(Ok((frame, _))) => {
-                    write_reply(&mut out, &frame).await?;
-                    summary.received += 1;
-                    deadline = Instant::now() + timeout;
-                }
-                Some(Err(Error::Io(e))) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                    return Err(connect_failed(e));
-                }
-                Some(Err(e)) => return Err(match e {
-                    Error::Io(e) => ClientError::Io(e),
-                    e => ClientError::Decode(e),
-                }),
-                None => return Ok(summary),
+                Some(Ok((frame, _))) => progress.reply(&frame).await?,
+                Some(Err(Error::Io(e))) => return Err(refused_or_io(e)),
+                Some(Err(e)) => return Err(ClientError::Decode(e)),
+                None => return Ok(progress.summary),
             },
-            // The kernel reports "port unreachable" as a socket error, which
-            // wakes no reader (epoll signals it as EPOLLERR alone): ask for it.
-            error = socket_error(&errors) => {
-                return Err(match error {
-                    e if e.kind() == io::ErrorKind::ConnectionRefused => connect_failed(e),
-                    e => ClientError::Io(e),
-                });
-            }
-            sent = &mut writer, if writing => {
-                summary.sent = match sent {
-                    Err(ClientError::Io(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                        return Err(connect_failed(e));
-                    }
-                    sent => sent?,
-                };
-                writing = false;
-                deadline = Instant::now() + timeout;
-            }
-            () = tokio::time::sleep_until(deadline), if !writing => {
-                return Err(reply_timeout(endpoint, timeout, &summary));
+            error = connect::socket_error(&socket) => return Err(refused_or_io(error)),
+            sent = &mut writer, if progress.writing => match sent {
+                Err(ClientError::Io(e)) => return Err(refused_or_io(e)),
+                sent => progress.sent(sent?),
+            },
+            () = tokio::time::sleep_until(progress.deadline), if !progress.writing => {
+                return Err(progress.timed_out());
             }
         }
     }
 }
 
-/// The error for a server that stopped answering: what was sent and received
-/// by then, shared by the stream and the datagram clients.
-fn reply_timeout(endpoint: &Endpoint, after: Duration, summary: &SendSummary) -> ClientError {
-    ClientError::ReplyTimeout {
-        endpoint: endpoint.clone(),
-        after,
-        sent: summary.sent,
-        received: summary.received,
+/// `Error::Io` as `ClientError::Io`, any other error as `other` makes it.
+fn io_or(e: Error, other: fn(Error) -> ClientError) -> ClientError {
+    match e {
+        Error::Io(e) => ClientError::Io(e),
+        e => other(e),
     }
+}
+
+fn io_error(e: Error) -> ClientError {
+    io_or(e, |e| ClientError::Io(e.into()))
 }

@@ -1,18 +1,15 @@
 //! The echo server: every frame comes back as a frame of the same codec.
 
-use std::io;
-use std::time::Duration;
-
 use bytes::Bytes;
 
-use super::Endpoint;
-use super::server::{Config, Server, Service};
+use super::server::reply::Service;
+use super::server::{Config, server_builder_methods};
 use crate::AnyCodec;
 
 /// A server that sends every frame back, framed by the same codec.
 ///
 /// Configure it with the builder methods, [bind](Self::bind) it, then
-/// [run](Server::run) it. Over TCP and Unix sockets:
+/// [run](super::Server::run) it. Over TCP and Unix sockets:
 ///
 /// - one task per connection; a client that sends an oversized frame,
 ///   invalid UTF-8 on `lines`, disconnects in the middle of a frame or resets
@@ -70,13 +67,7 @@ impl EchoServer {
     /// ```
     pub fn new(codec: AnyCodec) -> Self {
         EchoServer {
-            config: Config::new(
-                codec,
-                Service::Echo {
-                    greeting: None,
-                    quit: None,
-                },
-            ),
+            config: Config::new(codec, Service::echo()),
         }
     }
 
@@ -111,67 +102,5 @@ impl EchoServer {
         self
     }
 
-    /// At most `n` stream connections at once. A client that connects while
-    /// `n` are open is refused: it gets one
-    /// `error: server is full (n connections), try again later` frame and
-    /// is closed (it does not wait in a queue).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let server = framewise::net::EchoServer::new("lines".parse()?).max_conns(1000);
-    /// # Ok::<(), framewise::ConfigError>(())
-    /// ```
-    pub fn max_conns(mut self, n: usize) -> Self {
-        self.config.max_conns = Some(n);
-        self
-    }
-
-    /// Close a connection when no whole frame has arrived for `after` (a
-    /// client that trickles bytes without finishing a frame, slowloris-style,
-    /// counts as idle), or when it has not read its replies for that long.
-    /// The client gets an `error: idle for N s, closing` frame.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let server = framewise::net::EchoServer::new("lines".parse()?)
-    ///     .idle_timeout(Duration::from_secs(30));
-    /// # Ok::<(), framewise::ConfigError>(())
-    /// ```
-    pub fn idle_timeout(mut self, after: Duration) -> Self {
-        self.config.idle_timeout = Some(after);
-        self
-    }
-
-    /// How long a shutdown waits for open connections to flush their replies
-    /// and close before cutting them (default 5 s).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let server = framewise::net::EchoServer::new("lines".parse()?)
-    ///     .shutdown_grace(Duration::from_secs(1));
-    /// # Ok::<(), framewise::ConfigError>(())
-    /// ```
-    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
-        self.config.grace = grace;
-        self
-    }
-
-    /// Opens the listening sockets.
-    ///
-    /// # Examples
-    ///
-    /// See [`EchoServer`].
-    ///
-    /// # Errors
-    ///
-    /// An error naming the endpoint if one cannot be bound (address in use,
-    /// permission denied), or if `endpoints` is empty.
-    pub async fn bind(self, endpoints: &[Endpoint]) -> io::Result<Server> {
-        Server::bind(self.config, endpoints).await
-    }
+    server_builder_methods!(EchoServer);
 }

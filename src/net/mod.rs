@@ -1,5 +1,6 @@
-//! Echo and time servers, a client and a UDP chat, built on tokio-util's
-//! `Framed` and `UdpFramed` with framewise's codecs.
+//! Echo and time servers, a client and a UDP chat, built on tokio and
+//! framewise's codecs (through tokio-util's `Decoder`/`Encoder`, and
+//! `UdpFramed` for datagrams).
 //!
 //! These are the classic socket-tutorial programs, done so that message
 //! boundaries hold whatever TCP does: every byte stream goes through a codec
@@ -60,6 +61,22 @@
 //! frame, a reset) affects only itself: it gets one `error: ...` frame where
 //! the codec can still frame one, then its connection closes.
 //!
+//! The data path of a stream connection (`server/connection.rs`):
+//!
+//! ```text
+//!  socket read   the client's bytes, into the read buffer (when no whole frame is left in it)
+//!      │
+//!   decoder      each whole frame in the read buffer, in order (the one place frames are decoded)
+//!      │
+//!    reply       what the service answers (`server/reply.rs`: no IO, tested without sockets)
+//!      │
+//!   encoder      the reply, or an `error: ...` frame in its place, into the write buffer
+//!      │
+//!    write       the write buffer, once no whole frame is left or it has reached its threshold
+//!      │
+//!    flush
+//! ```
+//!
 //! Replies are queued in the write buffer (what `feed` does) and flushed only
 //! when no complete frame is left in the read buffer: a client that pipelines
 //! many frames gets its replies in one write, not one write per frame. Once a
@@ -80,6 +97,14 @@
 //! Each reply frame is sent as one datagram. A datagram that does not decode
 //! is dropped with a log line and the server carries on.
 //!
+//! ```text
+//!  datagram ──> Datagram decoder ──> reply ──> Datagram encoder ──> one datagram per reply
+//! ```
+//!
+//! A reply the codec refuses (over its limit, a newline inside a `lines`
+//! frame) is replaced by an `error: ...` frame, over TCP, Unix sockets and
+//! UDP alike.
+//!
 //! # Logs
 //!
 //! Servers log with `tracing`: one `info` line per connection opened and per
@@ -89,6 +114,7 @@
 mod bench;
 mod chat;
 mod client;
+mod connect;
 mod datagram;
 mod echo;
 mod endpoint;
@@ -100,6 +126,7 @@ mod time;
 pub use self::bench::{Bench, BenchError, BenchReport, Latency};
 pub use self::chat::chat;
 pub use self::client::{ClientError, SendSummary, send};
+pub use self::connect::ConnectError;
 pub use self::datagram::{Datagram, MAX_DATAGRAM_PAYLOAD};
 pub use self::echo::EchoServer;
 pub use self::endpoint::Endpoint;
