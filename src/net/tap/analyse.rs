@@ -367,7 +367,15 @@ where
         if self.lost {
             self.totals.undecoded_bytes += bytes.len() as u64;
             let span = (read_start, read_end);
-            push_piece(&mut pieces, span, (0, Status::Undecoded), read_start, read_start, None, false);
+            push_piece(
+                &mut pieces,
+                span,
+                (0, Status::Undecoded),
+                read_start,
+                read_start,
+                None,
+                false,
+            );
         } else {
             self.buf.extend_from_slice(bytes);
             self.decode(false, (read_start, read_end), &mut pieces, events);
@@ -418,7 +426,13 @@ where
 
     /// Runs the decoder until it wants more bytes, recording the frames that
     /// end and the pieces of the read `span` they cover.
-    fn decode(&mut self, eof: bool, span: (u64, u64), pieces: &mut Vec<Piece>, events: &mut Vec<Event>) {
+    fn decode(
+        &mut self,
+        eof: bool,
+        span: (u64, u64),
+        pieces: &mut Vec<Piece>,
+        events: &mut Vec<Event>,
+    ) {
         loop {
             let before = self.buf.len();
             let consumed_before = self.consumed;
@@ -442,7 +456,15 @@ where
                         let skipped_to = consumed_before + k as u64;
                         if skipped_to > self.unit_start {
                             let bad = (skip.index, Status::Bad);
-                            push_piece(pieces, span, bad, skip.start, self.unit_start, Some(skipped_to), true);
+                            push_piece(
+                                pieces,
+                                span,
+                                bad,
+                                skip.start,
+                                self.unit_start,
+                                Some(skipped_to),
+                                true,
+                            );
                             self.unit_start = skipped_to;
                         }
                     }
@@ -517,7 +539,15 @@ where
         if !self.lost && self.unit_start < span.1 {
             let index = self.totals.frames + self.totals.errors + 1;
             let pending = (index, Status::Pending);
-            push_piece(pieces, span, pending, self.unit_start, self.unit_start, None, false);
+            push_piece(
+                pieces,
+                span,
+                pending,
+                self.unit_start,
+                self.unit_start,
+                None,
+                false,
+            );
         }
     }
 
@@ -526,7 +556,13 @@ where
     /// a fresh decoder gives the same payload out of exactly those bytes.
     /// Only the few starts a header, delimiter or stuffing can take are
     /// tried.
-    fn frame_start(&self, snapshot: &[u8], used: usize, payload: &Bytes, eof: bool) -> Option<usize> {
+    fn frame_start(
+        &self,
+        snapshot: &[u8],
+        used: usize,
+        payload: &Bytes,
+        eof: bool,
+    ) -> Option<usize> {
         let latest = used.checked_sub(payload.len())?;
         let earliest = latest.saturating_sub(FRAMING_OVERHEAD + payload.len() / 254);
         (earliest..=latest).rev().find(|&k| {
@@ -552,7 +588,15 @@ where
         self.totals.undecoded_bytes += self.buf.len() as u64;
         let from = self.consumed.max(span.0);
         if from < span.1 {
-            push_piece(pieces, span, (0, Status::Undecoded), from, from, None, false);
+            push_piece(
+                pieces,
+                span,
+                (0, Status::Undecoded),
+                from,
+                from,
+                None,
+                false,
+            );
         }
         self.consumed += self.buf.len() as u64;
         self.unit_start = self.consumed;
@@ -735,7 +779,8 @@ mod tests {
 
     #[test]
     fn analyse_sticky_and_split_lines() {
-        let (held, frames, totals) = run("lines", &[b"hello\njames\nhow a", b"re ", b"you?\nbye\n"]);
+        let (held, frames, totals) =
+            run("lines", &[b"hello\njames\nhow a", b"re ", b"you?\nbye\n"]);
         assert_eq!(
             held,
             [
@@ -753,7 +798,10 @@ mod tests {
                 "4 @25+4 \"bye\"",
             ]
         );
-        assert_eq!((totals.frames, totals.errors, totals.payload_bytes), (4, 0, 25));
+        assert_eq!(
+            (totals.frames, totals.errors, totals.payload_bytes),
+            (4, 0, 25)
+        );
         assert!(totals.is_clean());
     }
 
@@ -761,7 +809,10 @@ mod tests {
     fn analyse_middle_of_a_big_frame_in_kib() {
         let mut wire = vec![0, 3, 0, 0];
         wire.extend(std::iter::repeat_n(b'x', 3 << 16));
-        let (held, frames, _) = run("length,max=1m", &[&wire[..10], &wire[10..10 + 65536], &wire[10 + 65536..]]);
+        let (held, frames, _) = run(
+            "length,max=1m",
+            &[&wire[..10], &wire[10..10 + 65536], &wire[10 + 65536..]],
+        );
         assert_eq!(
             held,
             [
@@ -788,7 +839,10 @@ mod tests {
         );
         assert_eq!(held[0], "1 whole frame (1) + the first 3 bytes of frame 2");
         assert_eq!(held[1], "the middle 4 bytes of bad frame 2");
-        assert_eq!(held[2], "the last 3 bytes of bad frame 2 + 1 whole frame (3)");
+        assert_eq!(
+            held[2],
+            "the last 3 bytes of bad frame 2 + 1 whole frame (3)"
+        );
         assert_eq!((totals.frames, totals.errors), (2, 1));
         assert!(!totals.is_clean() && !totals.truncated);
     }
@@ -827,8 +881,14 @@ mod tests {
 
         let (held, frames, totals) = run("cobs", &[b"\x02a\x00\x05\x00zz", b"\x00"]);
         assert_eq!(frames[0], "1 @0+3 \"a\"");
-        assert!(frames[1].starts_with("2 @3+2 error invalid cobs"), "{frames:?}");
-        assert_eq!(frames[2], "3 @5+3 error invalid cobs encoding at offset 0 of the frame");
+        assert!(
+            frames[1].starts_with("2 @3+2 error invalid cobs"),
+            "{frames:?}"
+        );
+        assert_eq!(
+            frames[2],
+            "3 @5+3 error invalid cobs encoding at offset 0 of the frame"
+        );
         assert_eq!(held[1], "the last 1 byte of bad frame 3");
         assert!(!totals.lost);
     }

@@ -303,18 +303,31 @@ impl Printer {
             }
             _ => {
                 // Tests and scripts read the port from this line.
-                let _ = write!(out, "listening on {transport} {addr} (tap to {upstream}, codec ");
+                let _ = write!(
+                    out,
+                    "listening on {transport} {addr} (tap to {upstream}, codec "
+                );
                 if codecs.0 == codecs.1 {
                     let _ = writeln!(out, "{})", codecs.0);
                 } else {
-                    let _ = writeln!(out, "{} from clients, {} from the server)", codecs.0, codecs.1);
+                    let _ = writeln!(
+                        out,
+                        "{} from clients, {} from the server)",
+                        codecs.0, codecs.1
+                    );
                 }
             }
         }
     }
 
     /// A client connected (TCP) or sent its first datagram (UDP).
-    pub(crate) fn open(&self, out: &mut String, conn: u64, client: SocketAddr, upstream: SocketAddr) {
+    pub(crate) fn open(
+        &self,
+        out: &mut String,
+        conn: u64,
+        client: SocketAddr,
+        upstream: SocketAddr,
+    ) {
         match self.format {
             Format::Quiet => {}
             Format::Human { .. } => {
@@ -420,7 +433,11 @@ impl Printer {
             out.push_str(", ended inside a frame");
         }
         if t.lost {
-            let _ = write!(out, ", framing lost ({} undecoded)", size(t.undecoded_bytes));
+            let _ = write!(
+                out,
+                ", framing lost ({} undecoded)",
+                size(t.undecoded_bytes)
+            );
         }
     }
 }
@@ -433,7 +450,14 @@ fn totals_json(out: &mut String, t: &Totals) {
     let _ = write!(
         out,
         "{{\"bytes\":{},\"reads\":{},\"frames\":{},\"payload_bytes\":{},\"errors\":{},\"truncated\":{},\"lost\":{},\"undecoded_bytes\":{}}}",
-        t.bytes, t.reads, t.frames, t.payload_bytes, t.errors, t.truncated, t.lost, t.undecoded_bytes
+        t.bytes,
+        t.reads,
+        t.frames,
+        t.payload_bytes,
+        t.errors,
+        t.truncated,
+        t.lost,
+        t.undecoded_bytes
     );
 }
 
@@ -546,14 +570,25 @@ mod tests {
             undecoded_bytes: 0,
         };
         let mut out = String::new();
-        printer.close(&mut out, 7, Duration::from_millis(1500), "client closed", &t, &Totals::default());
+        printer.close(
+            &mut out,
+            7,
+            Duration::from_millis(1500),
+            "client closed",
+            &t,
+            &Totals::default(),
+        );
         assert_eq!(
             out,
             "#7 close after 1.500s (client closed): c->s 2 KiB in 1 read, 3 frames, 1 error, \
              ended inside a frame; s->c 0 bytes in 0 reads, 0 frames\n"
         );
         let mut out = String::new();
-        Printer { format: Format::Json, ..printer }.end(&mut out, &t);
+        Printer {
+            format: Format::Json,
+            ..printer
+        }
+        .end(&mut out, &t);
         assert_eq!(
             out,
             "{\"event\":\"end\",\"totals\":{\"bytes\":2048,\"reads\":1,\"frames\":3,\"payload_bytes\":2000,\
