@@ -101,7 +101,7 @@ pub struct ReadAnalyser<D> {
 /// analyser.read(b"\x02hi\x03yo", &mut Vec::new());
 /// analyser.end(&mut Vec::new());
 /// let totals = analyser.totals();
-/// assert_eq!((totals.bytes, totals.reads, totals.frames, totals.errors), (5, 1, 1, 1));
+/// assert_eq!((totals.bytes, totals.reads, totals.frames, totals.errors), (6, 1, 1, 1));
 /// assert!(totals.truncated);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

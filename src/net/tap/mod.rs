@@ -22,7 +22,7 @@
 //! forwarded undecoded. Events go through a bounded queue to one writer
 //! thread, so a slow terminal slows the traffic rather than growing memory.
 //!
-//! Over UDP ([`Endpoint::Udp`](super::Endpoint::Udp)) each client address gets
+//! Over UDP ([`Endpoint::Udp`]) each client address gets
 //! its own upstream socket (a *session*, closed after an idle time); every
 //! datagram is shown with the frames inside it, decoded as
 //! [`Datagram`](super::Datagram) does (`raw`: the datagram is the frame).
