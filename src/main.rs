@@ -29,6 +29,8 @@ Examples:
   framewise serve time --udp                    # time over UDP on 127.0.0.1:7037
   framewise send --udp --connect 127.0.0.1:7037 '%H:%M:%S'
   framewise chat --bind 127.0.0.1:9000 --peer 127.0.0.1:9001
+  framewise tap --listen 127.0.0.1:9000 --upstream 127.0.0.1:7007 --codec length
+  framewise decode --codec length capture.bin --reads 1000
 
 Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) to change how much.";
 
@@ -61,6 +63,14 @@ enum Command {
     /// reply checked; reports msgs/s, MB/s and round-trip latency.
     #[command(after_help = BENCH_EXAMPLES)]
     Bench(BenchArgs),
+    /// A proxy that shows the frames of the traffic it forwards: what each
+    /// read held, each frame, each decoding error.
+    #[command(after_help = TAP_EXAMPLES)]
+    Tap(TapArgs),
+    /// Decode a captured byte stream (a file or stdin) and show its frames
+    /// and errors as the tap does.
+    #[command(after_help = DECODE_EXAMPLES)]
+    Decode(DecodeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +151,8 @@ got its reply (UDP); otherwise non-zero, with one line saying what happened.";
 const CHAT_EXAMPLES: &str = "\
 Examples (two terminals):
   framewise chat --bind 127.0.0.1:9000 --peer 127.0.0.1:9001
+  framewise tap --listen 127.0.0.1:9000 --upstream 127.0.0.1:7007 --codec length
+  framewise decode --codec length capture.bin --reads 1000
   framewise chat --bind 127.0.0.1:9001 --peer 127.0.0.1:9000
 
 Ctrl-D (end of input) or Ctrl-C ends the chat.";
@@ -157,6 +169,122 @@ sent. A progress bar is drawn on stderr when it is a terminal; the report goes
 to stdout. Exits non-zero if a reply did not match, a connection failed, a
 frame went unanswered over TCP or a Unix socket (over UDP lost datagrams are
 only counted), or --timeout passed.";
+
+const TAP_EXAMPLES: &str = "\
+Examples:
+  framewise serve echo --codec length &                 # a server (or your own)
+  framewise tap --listen 127.0.0.1:9000 --upstream 127.0.0.1:7007 --codec length
+  framewise send --codec length --connect 127.0.0.1:9000 hello world
+  framewise tap --client-codec 'delim:\\r\\n' --server-codec length:u16 --upstream 10.0.0.5:6000
+  framewise tap --json --upstream 127.0.0.1:7007 | jq 'select(.event == \"error\")'
+  framewise tap --udp --listen 127.0.0.1:9037 --upstream 127.0.0.1:7037
+
+Bytes are forwarded unchanged both ways (a half-close is passed on, a reset
+closes both sides); decoding only watches. Each read prints what it held
+(\"2 whole frames (1-2) + the first 7 bytes of frame 3\"), then each frame with
+a hex and text preview, or its decoding error. --json prints one object per
+event (schema in the README and in the docs of framewise::net::tap); --quiet
+prints only each connection's totals. Colour only when stdout is a terminal
+and NO_COLOR is not set. Ctrl-C or SIGTERM closes the connections and exits 0.";
+
+const DECODE_EXAMPLES: &str = "\
+Examples:
+  framewise decode --codec length capture.bin
+  framewise decode --codec lines --reads 5 - < chat.log      # replayed 5 bytes per read
+  echo '00 00 00 02 68 69 00 00 00' | framewise decode --codec length --hex
+  framewise decode --codec cobs --json dump.bin | jq .
+
+Exits 1 when the stream had a decoding error or ended inside a frame (or the
+input cannot be read), 0 otherwise.";
+
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// One JSON object per event, for jq and scripts
+    ///
+    /// The schema is in the README (\"framewise tap\") and in the docs of
+    /// framewise::net::tap.
+    #[arg(long)]
+    json: bool,
+    /// Show the first N payload bytes of each frame, in hex and as text
+    #[arg(long, value_name = "N", default_value_t = framewise::net::tap::DEFAULT_PREVIEW)]
+    preview: usize,
+    /// No colour
+    #[arg(long)]
+    no_color: bool,
+}
+
+impl ShowArgs {
+    fn format(&self, quiet: bool) -> framewise::net::tap::Format {
+        use framewise::net::tap::Format;
+        use std::io::IsTerminal as _;
+        if quiet {
+            Format::Quiet
+        } else if self.json {
+            Format::Json
+        } else {
+            Format::Human {
+                color: !self.no_color
+                    && framewise::demo::use_color(std::io::stdout().is_terminal()),
+            }
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct TapArgs {
+    /// Address to listen on (port 0 picks a free port); printed as the first
+    /// line, "listening on tcp ADDR ..."
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9000")]
+    listen: SocketAddr,
+    /// The server to forward to
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7007")]
+    upstream: SocketAddr,
+    /// Relay UDP datagrams instead: one upstream socket per client address
+    #[arg(long)]
+    udp: bool,
+    /// The framing of both directions [default: lines; raw with --udp]
+    ///
+    /// The same specs as the servers take; see `framewise serve echo --help`.
+    #[arg(long, value_name = "SPEC")]
+    codec: Option<AnyCodec>,
+    /// The framing of what clients send, if it differs from --codec
+    #[arg(long, value_name = "SPEC")]
+    client_codec: Option<AnyCodec>,
+    /// The framing of what the server sends back, if it differs from --codec
+    #[arg(long, value_name = "SPEC")]
+    server_codec: Option<AnyCodec>,
+    /// Print only the totals of each connection
+    #[arg(long, conflicts_with = "json")]
+    quiet: bool,
+    /// With --udp, close a client's session after SECS seconds without a
+    /// datagram either way
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
+    udp_idle: Duration,
+    #[command(flatten)]
+    show: ShowArgs,
+}
+
+#[derive(Debug, Args)]
+struct DecodeArgs {
+    /// The framing of the stream
+    ///
+    /// The same specs as the servers take; see `framewise serve echo --help`.
+    #[arg(long, value_name = "SPEC")]
+    codec: AnyCodec,
+    /// The input is hex text (pairs of hex digits; whitespace, ':', ',', '-'
+    /// and 0x prefixes are ignored), such as a copied dump
+    #[arg(long)]
+    hex: bool,
+    /// Replay the stream in reads of these sizes (the last one repeats) and
+    /// show what each read held
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',', value_parser = clap::value_parser!(u64).range(1..))]
+    reads: Vec<u64>,
+    /// The captured bytes: a file, or - for stdin [default: stdin]
+    #[arg(value_name = "FILE")]
+    input: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    show: ShowArgs,
+}
 
 /// Where and how a server listens; shared by `serve echo` and `serve time`.
 #[derive(Debug, Args)]
@@ -338,6 +466,11 @@ fn main() -> ExitCode {
             init_logs("warn");
             runtime.block_on(bench(args))
         }
+        Command::Tap(args) => {
+            init_logs("warn");
+            runtime.block_on(tap(args))
+        }
+        Command::Decode(args) => decode(args),
     };
     let code = match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -586,5 +719,80 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     match report.failure() {
         None => Ok(()),
         Some(why) => Err(why),
+    }
+}
+
+async fn tap(args: TapArgs) -> Result<(), String> {
+    use framewise::net::tap::Tap;
+    let codec = args.codec.clone().unwrap_or_else(|| {
+        let spec = if args.udp { "raw" } else { "lines" };
+        spec.parse().expect("the default codec specs parse")
+    });
+    let tap = Tap::new(args.upstream, codec.clone())
+        .client_codec(args.client_codec.unwrap_or_else(|| codec.clone()))
+        .server_codec(args.server_codec.unwrap_or(codec))
+        .format(args.show.format(args.quiet))
+        .preview(args.show.preview)
+        .udp_idle_timeout(args.udp_idle);
+    let listen = match args.udp {
+        true => Endpoint::Udp(args.listen),
+        false => Endpoint::Tcp(args.listen),
+    };
+    let signal = net::shutdown_signal().map_err(|e| format!("cannot handle signals: {e}"))?;
+    let tap = tap.bind(&listen).await.map_err(|e| e.to_string())?;
+    tap.run(std::io::stdout(), async {
+        let which = signal.await;
+        tracing::info!("received {which}, shutting down");
+    })
+    .await
+    .map(drop)
+    .map_err(|e| e.to_string())
+}
+
+fn decode(args: DecodeArgs) -> Result<(), String> {
+    use std::io::Read as _;
+    let mut input = Vec::new();
+    let name = match &args.input {
+        Some(path) if path.as_os_str() != "-" => {
+            input =
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            path.display().to_string()
+        }
+        _ => {
+            std::io::stdin()
+                .read_to_end(&mut input)
+                .map_err(|e| format!("cannot read stdin: {e}"))?;
+            "stdin".to_string()
+        }
+    };
+    if args.hex {
+        let text = String::from_utf8(input).map_err(|_| format!("{name} is not hex text"))?;
+        input = framewise::net::tap::parse_hex(&text).map_err(|e| format!("{name}: {e}"))?;
+    }
+    let reads: Vec<usize> = args.reads.iter().map(|&n| n as usize).collect();
+    let totals = framewise::net::tap::decode_capture(
+        args.codec,
+        &input,
+        &reads,
+        args.show.format(false),
+        args.show.preview,
+        &mut std::io::stdout().lock(),
+    );
+    let totals = match totals {
+        Ok(totals) => totals,
+        // `framewise decode ... | head`: the reader has seen enough.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(e) => return Err(e.to_string()),
+    };
+    if totals.is_clean() {
+        Ok(())
+    } else if totals.truncated && totals.errors == 1 {
+        Err("the stream ended inside a frame".into())
+    } else {
+        Err(format!(
+            "the stream had {} decoding error{}",
+            totals.errors,
+            if totals.errors == 1 { "" } else { "s" }
+        ))
     }
 }

@@ -16,10 +16,11 @@
 //! | two-way chat | [`chat()`] | UDP |
 //! | load generator for echo servers | [`Bench`] | TCP, Unix socket, UDP |
 //! | datagram framing | [`Datagram`] | UDP |
+//! | a proxy that shows the frames of real traffic | [`tap::Tap`] | TCP, UDP |
 //!
 //! The `framewise` command-line tool is a thin layer over this module
 //! (`framewise serve echo`, `framewise serve time`, `framewise send`,
-//! `framewise chat`, `framewise bench`).
+//! `framewise chat`, `framewise bench`, `framewise tap`, `framewise decode`).
 //!
 //! # Servers
 //!
@@ -121,6 +122,7 @@ mod endpoint;
 mod histogram;
 mod server;
 mod shutdown;
+pub mod tap;
 mod time;
 
 pub use self::bench::{Bench, BenchError, BenchReport, Latency};

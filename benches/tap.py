@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""The tap's cost, measured with the real binary: `framewise bench` against
+`framewise serve echo` directly, through `framewise tap --quiet`, and through
+`framewise tap` with its full output going to a file.
+
+    cargo build --release
+    python3 benches/tap.py [RUNS]      # default 3 runs, alternating the setups
+
+Each run: 16 connections x FRAMES pipelined 64-byte frames (32 in flight),
+codec `length`, every reply checked by `framewise bench` (a mismatch fails
+the run). Prints msgs/s per setup and run, the quiet/direct ratio (median of
+per-run ratios), and for the full output the frames per second the tap
+decoded and printed (both directions: 2 frames per message), checked against
+the frame lines actually written to the file.
+"""
+
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.path.join(os.path.dirname(__file__), "..", "target", "release", "framewise")
+CONNS, FRAMES, SIZE, PIPELINE = 16, 20000, 64, 32
+
+
+def start(args, stdout=subprocess.PIPE):
+    p = subprocess.Popen([BIN] + args, stdout=stdout, stderr=subprocess.DEVNULL, text=True)
+    return p
+
+
+def listening(p, out_path=None):
+    """The address from the 'listening on tcp ADDR' line."""
+    if out_path is None:
+        line = p.stdout.readline()
+    else:
+        deadline = time.time() + 10
+        line = ""
+        while time.time() < deadline and not line:
+            with open(out_path) as f:
+                line = f.readline()
+            time.sleep(0.05)
+    return line.split()[3]
+
+
+def bench(addr):
+    out = subprocess.run(
+        [BIN, "bench", "--connect", addr, "--codec", "length", "--conns", str(CONNS),
+         "--frames", str(FRAMES), "--size", str(SIZE), "--pipeline", str(PIPELINE),
+         "--timeout", "120"],
+        capture_output=True, text=True, check=True)
+    rate = float(re.search(r"rate:\s+(\d+) msgs/s", out.stdout).group(1))
+    secs = float(re.search(r"time:\s+([\d.]+) s", out.stdout).group(1))
+    return rate, secs
+
+
+def stop(p):
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=30)
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    echo = start(["serve", "echo", "--codec", "length", "--listen", "127.0.0.1:0"])
+    upstream = listening(echo)
+    direct, quiet, full, ratios = [], [], [], []
+    try:
+        for run in range(runs):
+            d, _ = bench(upstream)
+            tap = start(["tap", "--codec", "length", "--quiet", "--listen", "127.0.0.1:0",
+                         "--upstream", upstream])
+            q, _ = bench(listening(tap))
+            stop(tap)
+            with tempfile.NamedTemporaryFile("w+", suffix=".tap") as f:
+                tap = start(["tap", "--codec", "length", "--listen", "127.0.0.1:0",
+                             "--upstream", upstream], stdout=f)
+                rate, secs = bench(listening(tap, f.name))
+                stop(tap)
+                f.seek(0)
+                lines = sum(1 for line in f if "   frame " in line)
+            expected = 2 * CONNS * FRAMES
+            assert lines == expected, f"{lines} frame lines, expected {expected}"
+            frames_per_sec = lines / secs
+            direct.append(d)
+            quiet.append(q)
+            full.append(frames_per_sec)
+            ratios.append(q / d)
+            print(f"run {run + 1}: direct {d:,.0f} msgs/s, tap --quiet {q:,.0f} msgs/s "
+                  f"({q / d:.0%}), tap full output {rate:,.0f} msgs/s = "
+                  f"{frames_per_sec:,.0f} frames/s printed", flush=True)
+    finally:
+        stop(echo)
+    print(f"median: direct {statistics.median(direct):,.0f} msgs/s; tap --quiet "
+          f"{statistics.median(quiet):,.0f} msgs/s, ratio {statistics.median(ratios):.0%} "
+          f"(target >= 60%); full output {statistics.median(full):,.0f} frames/s "
+          f"(target >= 200,000)")
+
+
+if __name__ == "__main__":
+    main()
