@@ -726,7 +726,11 @@ impl Delimited {
                     } else {
                         Decoded::Frame {
                             start: 0,
-                            len: if self.keep_delimiter { start + len } else { start },
+                            len: if self.keep_delimiter {
+                                start + len
+                            } else {
+                                start
+                            },
                             consumed: start + len,
                         }
                     }

@@ -245,6 +245,7 @@ impl Lines {
                     {
                         self.next_index = 0;
                         return DecodedLine::Line {
+                            start: 0,
                             line,
                             consumed: newline + 1,
                         };
@@ -277,19 +278,7 @@ impl Lines {
             return DecodedLine::Incomplete { consumed };
         }
         // `decode_general` has checked the limit on these bytes.
-        match Self::take_line(rest, without_cr(rest), rest.len()) {
-            DecodedLine::Line { line, consumed: n } => DecodedLine::Line {
-                line,
-                consumed: consumed + n,
-            },
-            DecodedLine::Incomplete { consumed: n } => DecodedLine::Incomplete {
-                consumed: consumed + n,
-            },
-            DecodedLine::Error { consumed: n, error } => DecodedLine::Error {
-                consumed: consumed + n,
-                error,
-            },
-        }
+        Self::take_line(rest, without_cr(rest), rest.len()).after_skipping(consumed)
     }
 
     /// The first `len` bytes of `src` as a line, `consumed` bytes with its
@@ -297,7 +286,11 @@ impl Lines {
     #[inline]
     fn take_line(src: &[u8], len: usize, consumed: usize) -> DecodedLine<'_> {
         match core::str::from_utf8(&src[..len]) {
-            Ok(line) => DecodedLine::Line { line, consumed },
+            Ok(line) => DecodedLine::Line {
+                start: 0,
+                line,
+                consumed,
+            },
             Err(e) => DecodedLine::Error {
                 consumed,
                 error: Error::InvalidUtf8 {
@@ -351,17 +344,7 @@ impl Lines {
                     error: self.too_long(len),
                 };
             }
-            return match Self::take_line(buf, len, newline + 1) {
-                DecodedLine::Line { line, consumed } => DecodedLine::Line {
-                    line,
-                    consumed: skipped + consumed,
-                },
-                DecodedLine::Error { consumed, error } => DecodedLine::Error {
-                    consumed: skipped + consumed,
-                    error,
-                },
-                incomplete @ DecodedLine::Incomplete { .. } => incomplete,
-            };
+            return Self::take_line(buf, len, newline + 1).after_skipping(skipped);
         }
     }
 }
@@ -371,20 +354,52 @@ impl Lines {
 pub(crate) enum DecodedLine<'a> {
     /// No whole line yet; drop `consumed` bytes (of a line being skipped).
     Incomplete { consumed: usize },
-    /// A line, without its ending; drop `consumed` bytes once done with it.
-    Line { line: &'a str, consumed: usize },
+    /// A line, without its ending, found at `src[start..]`; drop `consumed`
+    /// bytes once done with it.
+    Line {
+        start: usize,
+        line: &'a str,
+        consumed: usize,
+    },
     /// A bad line; drop `consumed` bytes and carry on.
     Error { consumed: usize, error: Error },
 }
 
 impl DecodedLine<'_> {
+    /// This answer about `src[skipped..]`, restated about `src`.
+    #[inline]
+    fn after_skipping(self, skipped: usize) -> Self {
+        match self {
+            DecodedLine::Incomplete { consumed } => DecodedLine::Incomplete {
+                consumed: skipped + consumed,
+            },
+            DecodedLine::Line {
+                start,
+                line,
+                consumed,
+            } => DecodedLine::Line {
+                start: skipped + start,
+                line,
+                consumed: skipped + consumed,
+            },
+            DecodedLine::Error { consumed, error } => DecodedLine::Error {
+                consumed: skipped + consumed,
+                error,
+            },
+        }
+    }
+
     /// The same answer, with the line as a byte range of the source.
     #[inline]
     fn into_decoded(self) -> Decoded {
         match self {
             DecodedLine::Incomplete { consumed } => Decoded::Incomplete { consumed },
-            DecodedLine::Line { line, consumed } => Decoded::Frame {
-                start: 0,
+            DecodedLine::Line {
+                start,
+                line,
+                consumed,
+            } => Decoded::Frame {
+                start,
                 len: line.len(),
                 consumed,
             },

@@ -57,9 +57,13 @@ bytes_codecs!(crate::LengthPrefixed, crate::Delimited);
 
 /// `Lines`: `String` lines, from the `&str` the core has already checked.
 #[inline]
-fn decode_string(codec: &mut Lines, src: &mut BytesMut, eof: bool) -> Result<Option<String>, Error> {
+fn decode_string(
+    codec: &mut Lines,
+    src: &mut BytesMut,
+    eof: bool,
+) -> Result<Option<String>, Error> {
     let (answer, consumed) = match codec.decode_line(src, eof) {
-        DecodedLine::Line { line, consumed } => (Ok(Some(line.to_owned())), consumed),
+        DecodedLine::Line { line, consumed, .. } => (Ok(Some(line.to_owned())), consumed),
         DecodedLine::Incomplete { consumed } => (Ok(None), consumed),
         DecodedLine::Error { consumed, error } => (Err(error), consumed),
     };
