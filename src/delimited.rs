@@ -16,14 +16,19 @@
 //! frames:  "a"     "b"  "c\r"
 //! ```
 
-use bytes::{Buf, Bytes, BytesMut};
-use memchr::memmem;
-use tokio_util::codec::{Decoder, Encoder};
+use memchr::arch::all::packedpair;
 
 use crate::error::{ConfigError, Error, reason};
+use crate::framing::{Decode, Decoded, Encode, Output};
 
 /// The default limit of a delimited frame's payload, delimiter excluded: 64 KiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
+
+/// The most delimiters one codec holds (duplicates count once).
+const MAX_DELIMITERS: usize = 8;
+
+/// The most bytes the delimiters of one codec take together.
+const MAX_DELIMITER_BYTES: usize = 64;
 
 /// Builds a [`Delimited`] codec with one or several delimiters.
 ///
@@ -49,8 +54,11 @@ pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
 /// ```
 #[derive(Debug, Clone)]
 pub struct DelimitedBuilder {
-    /// In the order given: the first one is the one the encoder writes.
-    delimiters: Vec<Vec<u8>>,
+    /// In the order given, without duplicates: the first one is the one the
+    /// encoder writes.
+    delimiters: Store,
+    /// The first delimiter that could not be taken, reported by `build`.
+    refused: Option<Refused>,
     keep_delimiter: bool,
     max_frame_len: usize,
 }
@@ -58,10 +66,82 @@ pub struct DelimitedBuilder {
 impl Default for DelimitedBuilder {
     fn default() -> Self {
         DelimitedBuilder {
-            delimiters: Vec::new(),
+            delimiters: Store::default(),
+            refused: None,
             keep_delimiter: false,
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
         }
+    }
+}
+
+/// Why [`DelimitedBuilder::delimiter`] could not take a delimiter: kept
+/// small, and turned into a [`ConfigError`] by `build`.
+#[derive(Debug, Clone, Copy)]
+enum Refused {
+    Empty,
+    TooMany,
+    TooManyBytes,
+}
+
+/// Up to [`MAX_DELIMITERS`] delimiters, [`MAX_DELIMITER_BYTES`] bytes in all,
+/// held inline one after another.
+#[derive(Clone, Copy)]
+struct Store {
+    bytes: [u8; MAX_DELIMITER_BYTES],
+    /// Delimiter `i` is `bytes[bounds[i]..bounds[i + 1]]`.
+    bounds: [u8; MAX_DELIMITERS + 1],
+    count: u8,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            bytes: [0; MAX_DELIMITER_BYTES],
+            bounds: [0; MAX_DELIMITERS + 1],
+            count: 0,
+        }
+    }
+}
+
+impl core::fmt::Debug for Store {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|d| d.escape_ascii()))
+            .finish()
+    }
+}
+
+impl Store {
+    #[inline]
+    fn len(&self) -> usize {
+        usize::from(self.count)
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> &[u8] {
+        &self.bytes[usize::from(self.bounds[i])..usize::from(self.bounds[i + 1])]
+    }
+
+    #[inline]
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Appends `d` (non-empty, not already held), if there is room.
+    fn push(&mut self, d: &[u8]) -> Result<(), Refused> {
+        let n = self.len();
+        if n == MAX_DELIMITERS {
+            return Err(Refused::TooMany);
+        }
+        let at = usize::from(self.bounds[n]);
+        if d.len() > MAX_DELIMITER_BYTES - at {
+            return Err(Refused::TooManyBytes);
+        }
+        self.bytes[at..at + d.len()].copy_from_slice(d);
+        // At most MAX_DELIMITER_BYTES, which fits a u8.
+        self.bounds[n + 1] = (at + d.len()) as u8;
+        self.count += 1;
+        Ok(())
     }
 }
 
@@ -73,6 +153,11 @@ impl DelimitedBuilder {
     /// the stream (at the same position, the longest). Giving the same
     /// delimiter twice is the same as giving it once.
     ///
+    /// A codec holds its delimiters inline, without allocating: at most
+    /// [`Delimited::MAX_DELIMITERS`] different ones, of
+    /// [`Delimited::MAX_DELIMITER_BYTES`] bytes together. [`build`](Self::build)
+    /// refuses more.
+    ///
     /// # Examples
     ///
     /// ```
@@ -81,7 +166,16 @@ impl DelimitedBuilder {
     /// # Ok::<(), framewise::ConfigError>(())
     /// ```
     pub fn delimiter(mut self, delimiter: impl AsRef<[u8]>) -> Self {
-        self.delimiters.push(delimiter.as_ref().to_vec());
+        let d = delimiter.as_ref();
+        if self.refused.is_some() || self.delimiters.iter().any(|g| g == d) {
+            return self;
+        }
+        let taken = if d.is_empty() {
+            Err(Refused::Empty)
+        } else {
+            self.delimiters.push(d)
+        };
+        self.refused = taken.err();
         self
     }
 
@@ -137,7 +231,9 @@ impl DelimitedBuilder {
     /// delimiter (the one the encoder writes) is the beginning of a longer
     /// delimiter: then every encoded frame could be read as ending at the
     /// longer one, depending on the bytes that follow it. Give the longer
-    /// delimiter first instead; the order does not change decoding.
+    /// delimiter first instead; the order does not change decoding. Also when
+    /// more than [`Delimited::MAX_DELIMITERS`] different delimiters, or more
+    /// than [`Delimited::MAX_DELIMITER_BYTES`] bytes of them, were given.
     ///
     /// # Examples
     ///
@@ -150,28 +246,42 @@ impl DelimitedBuilder {
     /// assert!(Delimited::builder().delimiter(b"\r\n").delimiter(b"\r").build().is_ok());
     /// ```
     pub fn build(self) -> Result<Delimited, ConfigError> {
-        let mut given: Vec<Box<[u8]>> = Vec::with_capacity(self.delimiters.len());
-        for d in self.delimiters {
-            if d.is_empty() {
+        match self.refused {
+            Some(Refused::Empty) => {
                 return Err(ConfigError::invalid(
                     "delimiter",
                     "a delimiter cannot be empty: it would match everywhere",
                 ));
             }
-            if !given.iter().any(|g| **g == *d) {
-                given.push(d.into_boxed_slice());
+            Some(Refused::TooMany) => {
+                return Err(ConfigError::invalid(
+                    "delimiter",
+                    reason!("a codec takes at most {MAX_DELIMITERS} different delimiters"),
+                ));
             }
+            Some(Refused::TooManyBytes) => {
+                return Err(ConfigError::invalid(
+                    "delimiter",
+                    reason!(
+                        "the delimiters of a codec take at most {MAX_DELIMITER_BYTES} bytes \
+                         together"
+                    ),
+                ));
+            }
+            None => {}
         }
-        let Some(first) = given.first() else {
+        let given = &self.delimiters;
+        if given.len() == 0 {
             return Err(ConfigError::invalid(
                 "delimiter",
                 "at least one delimiter is needed",
             ));
-        };
-        if let Some(longer) = given[1..].iter().find(|d| d.starts_with(first)) {
+        }
+        let first = given.get(0);
+        if let Some(longer) = given.iter().skip(1).find(|d| d.starts_with(first)) {
             return Err(ConfigError::invalid(
                 "delimiter",
-                format!(
+                reason!(
                     "the first delimiter \"{}\", which the encoder writes, is the start of the \
                      longer delimiter \"{}\", so an encoded frame could be read as ending at \
                      the longer one; give the longer delimiter first",
@@ -180,25 +290,50 @@ impl DelimitedBuilder {
                 ),
             ));
         }
-        let mut longest_first = given.clone();
-        // Stable sort: equal lengths keep the order given (they never match
+        // Longest first; equal lengths keep the order given (they never match
         // at the same position anyway).
-        longest_first.sort_by_key(|d| std::cmp::Reverse(d.len()));
-        let longest = longest_first[0].len();
+        let mut order = [0u8; MAX_DELIMITERS];
+        for (i, slot) in order.iter_mut().enumerate().take(given.len()) {
+            *slot = i as u8;
+        }
+        let len_of = |i: u8| given.get(usize::from(i)).len();
+        for i in 1..given.len() {
+            // Insertion sort, stable: a delimiter moves only past shorter ones.
+            let mut j = i;
+            while j > 0 && len_of(order[j - 1]) < len_of(order[j]) {
+                order.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        let mut longest_first = Store::default();
+        for &i in &order[..given.len()] {
+            // The same delimiters again: they fit.
+            let _ = longest_first.push(given.get(usize::from(i)));
+        }
+        let longest = longest_first.get(0).len();
         let search = if longest == 1 {
-            let bytes: Vec<u8> = given.iter().map(|d| d[0]).collect();
-            Search::Bytes(ByteSet::new(&bytes))
-        } else if given.len() == 1 {
-            Search::One(Box::new(memmem::Finder::new(&given[0][..]).into_owned()))
+            let mut bytes = [0u8; MAX_DELIMITERS];
+            for (b, d) in bytes.iter_mut().zip(given.iter()) {
+                *b = d[0];
+            }
+            Search::Bytes(ByteSet::new(&bytes[..given.len()]))
+        } else if let (1, Some(finder)) = (given.len(), packedpair::Finder::new(first)) {
+            Search::One(finder)
         } else {
-            let mut firsts: Vec<u8> = given.iter().map(|d| d[0]).collect();
-            firsts.sort_unstable();
-            firsts.dedup();
-            Search::Set(ByteSet::new(&firsts))
+            let mut firsts = [0u8; MAX_DELIMITERS];
+            let mut n = 0;
+            for d in given.iter() {
+                if !firsts[..n].contains(&d[0]) {
+                    firsts[n] = d[0];
+                    n += 1;
+                }
+            }
+            firsts[..n].sort_unstable();
+            Search::Set(ByteSet::new(&firsts[..n]))
         };
         Ok(Delimited {
-            given: given.into_boxed_slice(),
-            longest_first: longest_first.into_boxed_slice(),
+            given: self.delimiters,
+            longest_first,
             longest,
             search,
             keep_delimiter: self.keep_delimiter,
@@ -242,7 +377,7 @@ impl DelimitedBuilder {
 ///   and decoding goes on with the frame after it. A peer that never sends a
 ///   delimiter cannot make the decoder hold more than the limit plus the
 ///   longest delimiter less one byte.
-/// - At the end of the stream ([`Decoder::decode_eof`]), the bytes after the
+/// - At the end of the stream (`decode_eof`, [`Decode::decode_slice_eof`]), the bytes after the
 ///   last delimiter are returned as one final frame (without a delimiter,
 ///   even with `keep_delimiter(true)`), so a file or stream whose last line
 ///   is not terminated loses nothing. Nothing left is `Ok(None)`.
@@ -286,10 +421,10 @@ impl DelimitedBuilder {
 #[derive(Debug, Clone)]
 pub struct Delimited {
     /// The delimiters in the order given: the first is written by the encoder.
-    given: Box<[Box<[u8]>]>,
+    given: Store,
     /// The same delimiters, longest first, so that the first one found to
     /// match at a position is the longest there (ties go to the longest).
-    longest_first: Box<[Box<[u8]>]>,
+    longest_first: Store,
     /// Length of the longest delimiter: a delimiter split across reads starts
     /// at most this many bytes less one before the end of the buffer.
     longest: usize,
@@ -312,8 +447,11 @@ pub struct Delimited {
 enum Search {
     /// Every delimiter is a single byte: memchr finds the first of them.
     Bytes(ByteSet),
-    /// One delimiter of two bytes or more: memchr's substring search.
-    One(Box<memmem::Finder<'static>>),
+    /// One delimiter of two bytes or more: memchr finds its rarest byte, and
+    /// the positions where a second byte of it matches too are checked
+    /// against the whole delimiter. Holds two offsets into the delimiter and
+    /// their bytes, no copy of it.
+    One(packedpair::Finder),
     /// Several delimiters, not all single bytes: memchr finds the positions
     /// holding the first byte of some delimiter, and each is then checked
     /// against the delimiters, longest first.
@@ -326,9 +464,10 @@ enum ByteSet {
     One(u8),
     Two(u8, u8),
     Three(u8, u8, u8),
-    /// More than three: memchr has no routine for that, so a table lookup per
-    /// byte (what tokio-util's `AnyDelimiterCodec` does for every set).
-    Many(Box<[bool; 256]>),
+    /// More than three: memchr has no routine for that, so a lookup per byte
+    /// in a 256-bit table (what tokio-util's `AnyDelimiterCodec` does for
+    /// every set).
+    Many([u64; 4]),
 }
 
 impl ByteSet {
@@ -339,9 +478,9 @@ impl ByteSet {
             [a, b] => ByteSet::Two(a, b),
             [a, b, c] => ByteSet::Three(a, b, c),
             _ => {
-                let mut table = Box::new([false; 256]);
+                let mut table = [0u64; 4];
                 for &b in bytes {
-                    table[usize::from(b)] = true;
+                    table[usize::from(b >> 6)] |= 1 << (b & 63);
                 }
                 ByteSet::Many(table)
             }
@@ -354,18 +493,49 @@ impl ByteSet {
             ByteSet::One(a) => memchr::memchr(a, haystack),
             ByteSet::Two(a, b) => memchr::memchr2(a, b, haystack),
             ByteSet::Three(a, b, c) => memchr::memchr3(a, b, c, haystack),
-            ByteSet::Many(ref table) => haystack.iter().position(|&b| table[usize::from(b)]),
+            ByteSet::Many(ref table) => haystack
+                .iter()
+                .position(|&b| table[usize::from(b >> 6)] & (1 << (b & 63)) != 0),
         }
     }
 }
 
 impl Delimited {
+    /// The most different delimiters one codec takes: 8.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::Delimited;
+    ///
+    /// let nine = (b'a'..=b'i').fold(Delimited::builder(), |b, d| b.delimiter([d]));
+    /// let err = nine.build().unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "invalid codec setting `delimiter`: a codec takes at most 8 different delimiters"
+    /// );
+    /// ```
+    pub const MAX_DELIMITERS: usize = MAX_DELIMITERS;
+
+    /// The most bytes the delimiters of one codec take together: 64.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::Delimited;
+    ///
+    /// assert!(Delimited::new([b'-'; 64]).is_ok());
+    /// assert!(Delimited::new([b'-'; 65]).is_err());
+    /// ```
+    pub const MAX_DELIMITER_BYTES: usize = MAX_DELIMITER_BYTES;
+
     /// Frames ending at `delimiter` (any non-empty byte string), stripped from
     /// the decoded frames, with a limit of 64 KiB.
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] if `delimiter` is empty.
+    /// A [`ConfigError`] if `delimiter` is empty or longer than
+    /// [`MAX_DELIMITER_BYTES`](Self::MAX_DELIMITER_BYTES).
     ///
     /// # Examples
     ///
@@ -436,7 +606,7 @@ impl Delimited {
     /// # Ok::<(), framewise::ConfigError>(())
     /// ```
     pub fn delimiters(&self) -> impl Iterator<Item = &[u8]> {
-        self.given.iter().map(|d| &d[..])
+        self.given.iter()
     }
 
     /// Whether decoded frames end with their delimiter.
@@ -467,11 +637,19 @@ impl Delimited {
                 Some(i) => Ok((from + i, 1)),
                 None => Err(buf.len()),
             },
-            Search::One(finder) => match finder.find(&buf[from..]) {
-                Some(i) => Ok((from + i, finder.needle().len())),
+            Search::One(pair) => {
+                let needle = self.given.get(0);
+                let mut pos = from;
+                while let Some(i) = pair.find_prefilter(&buf[pos..]) {
+                    let at = pos + i;
+                    if buf[at..].starts_with(needle) {
+                        return Ok((at, needle.len()));
+                    }
+                    pos = at + 1;
+                }
                 // The last `len - 1` bytes may be the start of the delimiter.
-                None => Err(buf.len().saturating_sub(self.longest - 1).max(from)),
-            },
+                Err(buf.len().saturating_sub(self.longest - 1).max(from))
+            }
             Search::Set(firsts) => {
                 let mut pos = from;
                 while let Some(i) = firsts.find(&buf[pos..]) {
@@ -501,93 +679,100 @@ impl Delimited {
         }
     }
 
-    fn decode_at(&mut self, src: &mut BytesMut, eof: bool) -> Result<Option<Bytes>, Error> {
+    /// Every case of decoding: oversized frames, skipping an oversized frame
+    /// as it arrives, the end of the stream.
+    fn decode_general(&mut self, src: &[u8], eof: bool) -> Decoded {
+        let mut skipped = 0;
         loop {
+            let buf = &src[skipped..];
             // `min`: a caller who empties the buffer between calls gets a
             // rescan, not a panic.
-            let found = self.find(src, self.next_index.min(src.len()), eof);
+            let found = self.find(buf, self.next_index.min(buf.len()), eof);
             if self.discarding {
                 match found {
                     Ok((start, len)) => {
                         // The end of the oversized frame: drop it and go on
                         // with the frames behind it.
-                        src.advance(start + len);
+                        skipped += start + len;
                         self.discarding = false;
                         self.next_index = 0;
                         continue;
                     }
                     Err(_) if eof => {
                         // Already reported when it went over the limit.
-                        src.clear();
                         self.discarding = false;
                         self.next_index = 0;
-                        return Ok(None);
+                        return Decoded::Incomplete {
+                            consumed: src.len(),
+                        };
                     }
                     Err(resume) => {
                         // Nothing before `resume` can be a delimiter.
-                        src.advance(resume);
                         self.next_index = 0;
-                        return Ok(None);
+                        return Decoded::Incomplete {
+                            consumed: skipped + resume,
+                        };
                     }
                 }
             }
-            return match found {
+            let answer = match found {
                 Ok((start, len)) => {
                     self.next_index = 0;
                     if start > self.max_frame_len {
-                        src.advance(start + len);
-                        return Err(self.too_long(start));
-                    }
-                    // Split the frame off and leave it untouched: writing to
-                    // the split-off BytesMut (truncate) before freezing it
-                    // costs a store-forwarding stall per frame.
-                    if self.keep_delimiter {
-                        Ok(Some(src.split_to(start + len).freeze()))
+                        Decoded::Error {
+                            consumed: start + len,
+                            error: self.too_long(start),
+                        }
                     } else {
-                        let frame = src.split_to(start).freeze();
-                        src.advance(len);
-                        Ok(Some(frame))
+                        Decoded::Frame {
+                            start: 0,
+                            len: if self.keep_delimiter {
+                                start + len
+                            } else {
+                                start
+                            },
+                            consumed: start + len,
+                        }
                     }
                 }
                 Err(_) if eof => {
                     self.next_index = 0;
-                    if src.is_empty() {
-                        Ok(None)
-                    } else if src.len() > self.max_frame_len {
-                        let len = src.len();
-                        src.clear();
-                        Err(self.too_long(len))
+                    if buf.is_empty() {
+                        Decoded::Incomplete { consumed: 0 }
+                    } else if buf.len() > self.max_frame_len {
+                        Decoded::Error {
+                            consumed: buf.len(),
+                            error: self.too_long(buf.len()),
+                        }
                     } else {
-                        Ok(Some(src.split().freeze()))
+                        Decoded::Frame {
+                            start: 0,
+                            len: buf.len(),
+                            consumed: buf.len(),
+                        }
                     }
                 }
                 Err(resume) if resume > self.max_frame_len => {
-                    src.advance(resume);
                     self.next_index = 0;
                     self.discarding = true;
-                    Err(self.too_long(resume))
+                    Decoded::Error {
+                        consumed: resume,
+                        error: self.too_long(resume),
+                    }
                 }
                 Err(resume) => {
                     self.next_index = resume;
-                    Ok(None)
+                    Decoded::Incomplete { consumed: 0 }
                 }
             };
+            return answer.after_skipping(skipped);
         }
     }
 
-    /// Checks an item for [`Encoder`] and writes it.
-    fn encode_slice(&self, item: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
-        if self.keep_delimiter {
-            self.check_frame(item)?;
-            dst.extend_from_slice(item);
-        } else {
-            self.check_payload(item)?;
-            let delimiter = &self.given[0];
-            dst.reserve(item.len() + delimiter.len());
-            dst.extend_from_slice(item);
-            dst.extend_from_slice(delimiter);
-        }
-        Ok(())
+    /// The delimiter the encoder writes after each payload.
+    #[inline]
+    fn written(&self) -> &[u8] {
+        self.given.get(0)
     }
 
     /// With the delimiter stripped: `payload` followed by the first delimiter
@@ -607,7 +792,7 @@ impl Delimited {
         // A delimiter starting in the last bytes of the payload and running
         // into the delimiter written after it (or past it, into bytes not yet
         // known) would end the frame early or make its end uncertain.
-        let written = &self.given[0];
+        let written = self.written();
         let tail_start = payload.len().saturating_sub(self.longest - 1);
         for at in tail_start..payload.len() {
             let head = &payload[at..];
@@ -665,21 +850,19 @@ impl Delimited {
     }
 }
 
-impl Decoder for Delimited {
-    type Item = Bytes;
-    type Error = Error;
-
-    /// Takes the next frame from `src`, without copying.
+impl Decode for Delimited {
+    /// The next frame, with its delimiter unless
+    /// [`keep_delimiter(true)`](DelimitedBuilder::keep_delimiter).
     ///
-    /// # Errors
-    ///
-    /// [`Error::FrameTooLong`] once per frame over the limit; the next call
-    /// goes on with the frame after it.
+    /// While an oversized frame is skipped, its bytes are consumed as they
+    /// arrive ([`Decoded::Incomplete`] with `consumed` > 0). An oversized
+    /// frame is [`Error::FrameTooLong`], once; the next call goes on with the
+    /// frame after it.
     #[inline]
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+    fn decode_slice(&mut self, src: &[u8]) -> Decoded {
         // The common case, inlined into the caller: single-byte delimiters
-        // and no oversized frame being skipped. It gives what `decode_at`
-        // gives; anything over the limit goes there.
+        // and no oversized frame being skipped. It gives what
+        // `decode_general` gives; anything over the limit goes there.
         if let Search::Bytes(set) = &self.search
             && !self.discarding
         {
@@ -688,57 +871,72 @@ impl Decoder for Delimited {
                 Some(i) if from + i <= self.max_frame_len => {
                     let start = from + i;
                     self.next_index = 0;
-                    // Split the frame off and step over the delimiter in the
-                    // read buffer. Splitting both off and then shortening the
-                    // frozen handle (`Bytes::truncate`) compiles here to a
-                    // 16-byte copy of fields just stored 8 bytes at a time: a
-                    // store-forwarding stall on every frame (found with perf).
-                    let keep = usize::from(self.keep_delimiter);
-                    let frame = src.split_to(start + keep).freeze();
-                    src.advance(1 - keep);
-                    return Ok(Some(frame));
+                    return Decoded::Frame {
+                        start: 0,
+                        len: start + usize::from(self.keep_delimiter),
+                        consumed: start + 1,
+                    };
                 }
                 None if src.len() <= self.max_frame_len => {
                     self.next_index = src.len();
-                    return Ok(None);
+                    return Decoded::Incomplete { consumed: 0 };
                 }
                 _ => {}
             }
         }
-        self.decode_at(src, false)
+        self.decode_general(src, false)
     }
 
-    /// Like `decode`, and then the bytes after the last delimiter are
-    /// returned as a final frame.
+    /// Like [`decode_slice`](Self::decode_slice), and then the bytes after
+    /// the last delimiter are returned as a final frame (without a
+    /// delimiter, even with `keep_delimiter(true)`); a delimiter that could
+    /// still have grown into a longer one ends its frame.
+    fn decode_slice_eof(&mut self, src: &[u8]) -> Decoded {
+        self.decode_general(src, true)
+    }
+}
+
+impl Encode for Delimited {
+    /// The payload plus the first delimiter, or (with
+    /// `keep_delimiter(true)`) the frame as it is; or the refusal.
     ///
     /// # Errors
     ///
-    /// [`Error::FrameTooLong`] once per frame over the limit, the final
-    /// unterminated one included.
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-        self.decode_at(src, true)
+    /// [`Error::FrameTooLong`] over the limit; [`Error::Unencodable`] for an
+    /// item that would not decode back unchanged (see [`Delimited`]'s
+    /// encoding rules).
+    #[inline]
+    fn encoded_len(&self, item: &[u8]) -> Result<usize, Error> {
+        if self.keep_delimiter {
+            self.check_frame(item)?;
+            Ok(item.len())
+        } else {
+            self.check_payload(item)?;
+            Ok(item.len() + self.written().len())
+        }
+    }
+
+    #[inline]
+    fn write_frame<O: Output + ?Sized>(&self, item: &[u8], _encoded_len: usize, out: &mut O) {
+        out.push_slice(item);
+        if !self.keep_delimiter {
+            out.push_slice(self.written());
+        }
     }
 }
 
-impl Encoder<Bytes> for Delimited {
-    type Error = Error;
-
-    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(&item, dst)
-    }
-}
-
-impl Encoder<&[u8]> for Delimited {
-    type Error = Error;
-
-    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(item, dst)
-    }
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "tokio"))]
 mod tests {
     use super::*;
+    use bytes::{Bytes, BytesMut};
+    use tokio_util::codec::Decoder;
+
+    impl Delimited {
+        /// Checks an item and writes it, as the `Encoder` impls do.
+        fn encode_slice(&self, item: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
+            crate::owned::encode(self, item, dst)
+        }
+    }
 
     fn codec(delimiters: &[&[u8]]) -> Delimited {
         delimiters

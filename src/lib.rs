@@ -224,7 +224,6 @@ mod any;
 pub mod blocking;
 #[cfg(feature = "tokio")]
 mod cobs;
-#[cfg(feature = "tokio")]
 mod delimited;
 #[cfg(feature = "demo")]
 pub mod demo;
@@ -233,7 +232,6 @@ mod error;
 mod fixed;
 pub mod framing;
 mod length;
-#[cfg(feature = "tokio")]
 mod lines;
 #[cfg(feature = "net")]
 pub mod net;
@@ -248,14 +246,12 @@ mod tokio_codec;
 pub use crate::any::AnyCodec;
 #[cfg(feature = "tokio")]
 pub use crate::cobs::Cobs;
-#[cfg(feature = "tokio")]
 pub use crate::delimited::{Delimited, DelimitedBuilder};
 pub use crate::error::{ConfigError, Error, Reason, SettingReason};
 #[cfg(feature = "tokio")]
 pub use crate::fixed::FixedLength;
 pub use crate::framing::{Decode, DecodeMut, Decoded, Encode, Output, SliceOutput};
 pub use crate::length::{Endian, LengthPrefixed, LengthPrefixedBuilder, Width};
-#[cfg(feature = "tokio")]
 pub use crate::lines::Lines;
 #[cfg(feature = "tokio")]
 pub use crate::raw::Raw;

@@ -8,10 +8,8 @@
 //! +----------+----+----------+----+  +----------+------+
 //! ```
 
-use bytes::{Buf, BytesMut};
-use tokio_util::codec::{Decoder, Encoder};
-
 use crate::error::{Error, reason};
+use crate::framing::{Decode, Decoded, Encode, Output};
 
 /// The default limit of a line, without its `\n` or `\r\n`: 64 KiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
@@ -45,7 +43,7 @@ pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
 ///   including the next `\n`, and decoding goes on with the line after it. A
 ///   peer that never sends `\n` cannot make the decoder hold more than the
 ///   limit plus one byte.
-/// - At the end of the stream ([`Decoder::decode_eof`]), the bytes after the
+/// - At the end of the stream (`decode_eof`, [`Decode::decode_slice_eof`]), the bytes after the
 ///   last `\n` are returned as a final line (a `\r` at their end is stripped),
 ///   so a text whose last line is not terminated loses nothing.
 ///
@@ -199,26 +197,10 @@ impl Lines {
         }
     }
 
-    /// Converts the first `len` bytes of `src` to a line and drops `consumed`
-    /// bytes (the line and its ending).
+    /// Checks a line for the encoder, given as bytes that are valid UTF-8;
+    /// returns its length on the wire, ending included.
     #[inline]
-    fn take_line(src: &mut BytesMut, len: usize, consumed: usize) -> Result<Option<String>, Error> {
-        match std::str::from_utf8(&src[..len]) {
-            Ok(s) => {
-                let line = s.to_owned();
-                src.advance(consumed);
-                Ok(Some(line))
-            }
-            Err(e) => {
-                let valid_up_to = e.valid_up_to();
-                src.advance(consumed);
-                Err(Error::InvalidUtf8 { len, valid_up_to })
-            }
-        }
-    }
-
-    /// Checks a line for [`Encoder`] and writes it with its ending.
-    fn encode_slice(&self, line: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
+    pub(crate) fn line_encoded_len(&self, line: &[u8]) -> Result<usize, Error> {
         if line.len() > self.max_frame_len {
             return Err(self.too_long(line.len()));
         }
@@ -234,11 +216,195 @@ impl Lines {
                     .into(),
             });
         }
-        let ending: &[u8] = if self.crlf { b"\r\n" } else { b"\n" };
-        dst.reserve(line.len() + ending.len());
-        dst.extend_from_slice(line);
-        dst.extend_from_slice(ending);
-        Ok(())
+        Ok(line.len() + self.ending().len())
+    }
+
+    /// What the encoder writes after each line.
+    #[inline]
+    fn ending(&self) -> &'static [u8] {
+        if self.crlf { b"\r\n" } else { b"\n" }
+    }
+
+    /// The next line at the front of `src`, validated as UTF-8: what both
+    /// [`Decode`] and the `String` decoders hand out, so a line is checked
+    /// once. At the end of the stream (`eof`), the bytes after the last `\n`
+    /// are a final line.
+    #[inline]
+    pub(crate) fn decode_line<'a>(&mut self, src: &'a [u8], eof: bool) -> DecodedLine<'a> {
+        // The common case, inlined into the caller: a whole line within the
+        // limit, valid UTF-8, no oversized line being skipped. It gives what
+        // `decode_general` gives; every other case goes there.
+        if !self.discarding {
+            let from = self.next_index.min(src.len());
+            match memchr::memchr(b'\n', &src[from..]) {
+                Some(i) => {
+                    let newline = from + i;
+                    let len = without_cr(&src[..newline]);
+                    if len <= self.max_frame_len
+                        && let Ok(line) = core::str::from_utf8(&src[..len])
+                    {
+                        self.next_index = 0;
+                        return DecodedLine::Line {
+                            start: 0,
+                            line,
+                            consumed: newline + 1,
+                        };
+                    }
+                }
+                None if !eof && without_cr(src) <= self.max_frame_len => {
+                    self.next_index = src.len();
+                    return DecodedLine::Incomplete { consumed: 0 };
+                }
+                None => {}
+            }
+        }
+        let answer = self.decode_general(src);
+        if !eof {
+            return answer;
+        }
+        let DecodedLine::Incomplete { consumed } = answer else {
+            return answer;
+        };
+        self.next_index = 0;
+        if self.discarding {
+            // Already reported when it went over the limit.
+            self.discarding = false;
+            return DecodedLine::Incomplete {
+                consumed: src.len(),
+            };
+        }
+        let rest = &src[consumed..];
+        if rest.is_empty() {
+            return DecodedLine::Incomplete { consumed };
+        }
+        // `decode_general` has checked the limit on these bytes.
+        Self::take_line(rest, without_cr(rest), rest.len()).after_skipping(consumed)
+    }
+
+    /// The first `len` bytes of `src` as a line, `consumed` bytes with its
+    /// ending.
+    #[inline]
+    fn take_line(src: &[u8], len: usize, consumed: usize) -> DecodedLine<'_> {
+        match core::str::from_utf8(&src[..len]) {
+            Ok(line) => DecodedLine::Line {
+                start: 0,
+                line,
+                consumed,
+            },
+            Err(e) => DecodedLine::Error {
+                consumed,
+                error: Error::InvalidUtf8 {
+                    len,
+                    valid_up_to: e.valid_up_to(),
+                },
+            },
+        }
+    }
+
+    /// Every case of decoding before the end of the stream: oversized lines,
+    /// invalid UTF-8, skipping an oversized line as it arrives.
+    fn decode_general<'a>(&mut self, src: &'a [u8]) -> DecodedLine<'a> {
+        let mut skipped = 0;
+        loop {
+            let buf = &src[skipped..];
+            // `min`: a caller who empties the buffer between calls gets a
+            // rescan, not a panic.
+            let from = self.next_index.min(buf.len());
+            let Some(i) = memchr::memchr(b'\n', &buf[from..]) else {
+                if self.discarding {
+                    self.next_index = 0;
+                    return DecodedLine::Incomplete {
+                        consumed: src.len(),
+                    };
+                }
+                self.next_index = buf.len();
+                // A final `\r` may be the start of the ending, not counted.
+                let len = without_cr(buf);
+                if len > self.max_frame_len {
+                    self.next_index = 0;
+                    self.discarding = true;
+                    return DecodedLine::Error {
+                        consumed: src.len(),
+                        error: self.too_long(len),
+                    };
+                }
+                return DecodedLine::Incomplete { consumed: skipped };
+            };
+            let newline = from + i;
+            self.next_index = 0;
+            if self.discarding {
+                skipped += newline + 1;
+                self.discarding = false;
+                continue;
+            }
+            let len = without_cr(&buf[..newline]);
+            if len > self.max_frame_len {
+                return DecodedLine::Error {
+                    consumed: skipped + newline + 1,
+                    error: self.too_long(len),
+                };
+            }
+            return Self::take_line(buf, len, newline + 1).after_skipping(skipped);
+        }
+    }
+}
+
+/// What [`Lines::decode_line`] found: [`Decoded`], with the line as text.
+#[derive(Debug)]
+pub(crate) enum DecodedLine<'a> {
+    /// No whole line yet; drop `consumed` bytes (of a line being skipped).
+    Incomplete { consumed: usize },
+    /// A line, without its ending, found at `src[start..]`; drop `consumed`
+    /// bytes once done with it.
+    Line {
+        start: usize,
+        line: &'a str,
+        consumed: usize,
+    },
+    /// A bad line; drop `consumed` bytes and carry on.
+    Error { consumed: usize, error: Error },
+}
+
+impl DecodedLine<'_> {
+    /// This answer about `src[skipped..]`, restated about `src`.
+    #[inline]
+    fn after_skipping(self, skipped: usize) -> Self {
+        match self {
+            DecodedLine::Incomplete { consumed } => DecodedLine::Incomplete {
+                consumed: skipped + consumed,
+            },
+            DecodedLine::Line {
+                start,
+                line,
+                consumed,
+            } => DecodedLine::Line {
+                start: skipped + start,
+                line,
+                consumed: skipped + consumed,
+            },
+            DecodedLine::Error { consumed, error } => DecodedLine::Error {
+                consumed: skipped + consumed,
+                error,
+            },
+        }
+    }
+
+    /// The same answer, with the line as a byte range of the source.
+    #[inline]
+    fn into_decoded(self) -> Decoded {
+        match self {
+            DecodedLine::Incomplete { consumed } => Decoded::Incomplete { consumed },
+            DecodedLine::Line {
+                start,
+                line,
+                consumed,
+            } => Decoded::Frame {
+                start,
+                len: line.len(),
+                consumed,
+            },
+            DecodedLine::Error { consumed, error } => Decoded::Error { consumed, error },
+        }
     }
 }
 
@@ -250,135 +416,66 @@ fn without_cr(bytes: &[u8]) -> usize {
     }
 }
 
-impl Decoder for Lines {
-    type Item = String;
-    type Error = Error;
-
-    /// Takes the next line from `src`.
-    ///
-    /// # Errors
+impl Decode for Lines {
+    /// The next line, without its `\n` or `\r\n`, checked to be UTF-8.
     ///
     /// [`Error::FrameTooLong`] once per line over the limit, and
     /// [`Error::InvalidUtf8`] for a line that is not UTF-8; either way the next
     /// call goes on with the line after it.
     #[inline]
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<String>, Error> {
-        // The common case, inlined into the caller: a whole line within the
-        // limit, valid UTF-8, no oversized line being skipped. It gives what
-        // `decode_general` gives; every other case goes there.
-        if !self.discarding {
-            let from = self.next_index.min(src.len());
-            match memchr::memchr(b'\n', &src[from..]) {
-                Some(i) => {
-                    let newline = from + i;
-                    let len = without_cr(&src[..newline]);
-                    if len <= self.max_frame_len
-                        && let Ok(line) = std::str::from_utf8(&src[..len])
-                    {
-                        let line = line.to_owned();
-                        self.next_index = 0;
-                        src.advance(newline + 1);
-                        return Ok(Some(line));
-                    }
-                }
-                None if without_cr(src) <= self.max_frame_len => {
-                    self.next_index = src.len();
-                    return Ok(None);
-                }
-                None => {}
-            }
-        }
-        self.decode_general(src)
+    fn decode_slice(&mut self, src: &[u8]) -> Decoded {
+        self.decode_line(src, false).into_decoded()
     }
 
-    /// Like `decode`, and then the bytes after the last `\n` are returned as a
-    /// final line (without a final `\r`).
+    /// Like [`decode_slice`](Self::decode_slice), and then the bytes after
+    /// the last `\n` are returned as a final line (without a final `\r`).
+    fn decode_slice_eof(&mut self, src: &[u8]) -> Decoded {
+        self.decode_line(src, true).into_decoded()
+    }
+}
+
+impl Encode for Lines {
+    /// The line plus its ending, or the refusal.
     ///
     /// # Errors
     ///
-    /// As for `decode`, the final line included.
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<String>, Error> {
-        if let Some(line) = self.decode(src)? {
-            return Ok(Some(line));
+    /// [`Error::FrameTooLong`] over the limit; [`Error::Unencodable`] for a
+    /// line that is not UTF-8, holds a `\n`, or (writing `\n` endings) ends
+    /// with `\r`.
+    #[inline]
+    fn encoded_len(&self, line: &[u8]) -> Result<usize, Error> {
+        if let Err(e) = core::str::from_utf8(line) {
+            return Err(Error::Unencodable {
+                reason: reason!(
+                    "a line must be utf-8, and byte {} of this {}-byte frame is not",
+                    e.valid_up_to(),
+                    line.len()
+                ),
+            });
         }
-        self.next_index = 0;
-        if self.discarding {
-            // Already reported when it went over the limit.
-            self.discarding = false;
-            src.clear();
-            return Ok(None);
-        }
-        if src.is_empty() {
-            return Ok(None);
-        }
-        // `decode` has checked the limit on these bytes.
-        let len = without_cr(src);
-        let all = src.len();
-        Self::take_line(src, len, all)
+        self.line_encoded_len(line)
+    }
+
+    #[inline]
+    fn write_frame<O: Output + ?Sized>(&self, line: &[u8], _encoded_len: usize, out: &mut O) {
+        out.push_slice(line);
+        out.push_slice(self.ending());
     }
 }
 
-impl Lines {
-    /// Every case of [`Decoder::decode`]: oversized lines, invalid UTF-8,
-    /// skipping an oversized line as it arrives.
-    fn decode_general(&mut self, src: &mut BytesMut) -> Result<Option<String>, Error> {
-        loop {
-            // `min`: a caller who empties the buffer between calls gets a
-            // rescan, not a panic.
-            let from = self.next_index.min(src.len());
-            let Some(i) = memchr::memchr(b'\n', &src[from..]) else {
-                if self.discarding {
-                    src.clear();
-                    self.next_index = 0;
-                    return Ok(None);
-                }
-                self.next_index = src.len();
-                // A final `\r` may be the start of the ending, not counted.
-                let len = without_cr(src);
-                if len > self.max_frame_len {
-                    src.clear();
-                    self.next_index = 0;
-                    self.discarding = true;
-                    return Err(self.too_long(len));
-                }
-                return Ok(None);
-            };
-            let newline = from + i;
-            self.next_index = 0;
-            if self.discarding {
-                src.advance(newline + 1);
-                self.discarding = false;
-                continue;
-            }
-            let len = without_cr(&src[..newline]);
-            if len > self.max_frame_len {
-                src.advance(newline + 1);
-                return Err(self.too_long(len));
-            }
-            return Self::take_line(src, len, newline + 1);
-        }
-    }
-}
-
-impl Encoder<&str> for Lines {
-    type Error = Error;
-
-    fn encode(&mut self, line: &str, dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(line.as_bytes(), dst)
-    }
-}
-
-impl Encoder<String> for Lines {
-    type Error = Error;
-
-    fn encode(&mut self, line: String, dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(line.as_bytes(), dst)
-    }
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "tokio"))]
 mod tests {
     use super::*;
+    use bytes::BytesMut;
+    use tokio_util::codec::Decoder;
+
+    impl Lines {
+        /// Checks a line and writes it with its ending, as the `Encoder`
+        /// impls do.
+        fn encode_slice(&self, line: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
+            crate::owned::encode(self, line, dst)
+        }
+    }
 
     #[test]
     fn crlf_split_between_reads_is_stripped() {

@@ -8,10 +8,12 @@
 //! Every encoder takes both `Bytes` and `&[u8]` items, so item-less sink
 //! calls name the item type: `SinkExt::<Bytes>::flush(&mut framed)`.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
+use crate::Lines;
 use crate::error::Error;
+use crate::lines::DecodedLine;
 use crate::owned;
 
 /// `Decoder` with `Bytes` frames and `Encoder<Bytes>` + `Encoder<&[u8]>`.
@@ -51,4 +53,76 @@ macro_rules! bytes_codecs {
     )*};
 }
 
-bytes_codecs!(crate::LengthPrefixed);
+bytes_codecs!(crate::LengthPrefixed, crate::Delimited);
+
+/// `Lines`: `String` lines, from the `&str` the core has already checked.
+#[inline]
+fn decode_string(
+    codec: &mut Lines,
+    src: &mut BytesMut,
+    eof: bool,
+) -> Result<Option<String>, Error> {
+    let (answer, consumed) = match codec.decode_line(src, eof) {
+        DecodedLine::Line { line, consumed, .. } => (Ok(Some(line.to_owned())), consumed),
+        DecodedLine::Incomplete { consumed } => (Ok(None), consumed),
+        DecodedLine::Error { consumed, error } => (Err(error), consumed),
+    };
+    if consumed > 0 {
+        src.advance(consumed);
+    }
+    answer
+}
+
+/// `Lines`: a line given as text, so already UTF-8.
+#[inline]
+fn encode_str(codec: &Lines, line: &str, dst: &mut BytesMut) -> Result<(), Error> {
+    let len = codec.line_encoded_len(line.as_bytes())?;
+    dst.reserve(len);
+    crate::Encode::write_frame(codec, line.as_bytes(), len, dst);
+    Ok(())
+}
+
+impl Decoder for Lines {
+    type Item = String;
+    type Error = Error;
+
+    /// Takes the next line from `src`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FrameTooLong`] once per line over the limit, and
+    /// [`Error::InvalidUtf8`] for a line that is not UTF-8; either way the next
+    /// call goes on with the line after it.
+    #[inline]
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<String>, Error> {
+        decode_string(self, src, false)
+    }
+
+    /// Like `decode`, and then the bytes after the last `\n` are returned as a
+    /// final line (without a final `\r`).
+    ///
+    /// # Errors
+    ///
+    /// As for `decode`, the final line included.
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<String>, Error> {
+        decode_string(self, src, true)
+    }
+}
+
+impl Encoder<&str> for Lines {
+    type Error = Error;
+
+    #[inline]
+    fn encode(&mut self, line: &str, dst: &mut BytesMut) -> Result<(), Error> {
+        encode_str(self, line, dst)
+    }
+}
+
+impl Encoder<String> for Lines {
+    type Error = Error;
+
+    #[inline]
+    fn encode(&mut self, line: String, dst: &mut BytesMut) -> Result<(), Error> {
+        encode_str(self, &line, dst)
+    }
+}

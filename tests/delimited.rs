@@ -6,7 +6,7 @@ mod common;
 
 use bytes::{Bytes, BytesMut};
 use common::{Event, Outcome, cuts_strategy, encode_all, run};
-use framewise::{Delimited, Error};
+use framewise::{Decode, Decoded, Delimited, Encode, Error};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use tokio_util::codec::{AnyDelimiterCodec, Decoder, Encoder};
@@ -619,6 +619,256 @@ fn delimited_many_single_bytes() {
     let set: &[&[u8]] = &[b",", b";", b"|", b"\t", b"\n"];
     let out = run(&mut delimited(set), b"a,b;c|d\te\nf", &[2, 3, 7]);
     assert_eq!(frames(&out), [&b"a"[..], b"b", b"c", b"d", b"e", b"f"]);
+}
+
+// ---------------------------------------------------------------------------
+// The core: `Decode` and `Encode` on plain slices, no tokio types
+// ---------------------------------------------------------------------------
+
+/// Feeds `data` to the core decoder in the reads given by `cuts`, over a
+/// plain `Vec` that drops what each answer consumed, then ends the stream:
+/// what `run` does through tokio-util's `Decoder`.
+fn run_core(codec: &mut Delimited, data: &[u8], cuts: &[usize]) -> Outcome<Bytes> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut events = Vec::new();
+    let mut max_buffered = 0;
+    let mut reads = common::chunks(data, cuts)
+        .into_iter()
+        .map(Some)
+        .collect::<Vec<_>>();
+    reads.push(None); // the end of the stream
+    for read in reads {
+        if let Some(read) = read {
+            buf.extend_from_slice(read);
+        }
+        for _ in 0..=2 * data.len() + 2 {
+            let answer = match read {
+                Some(_) => codec.decode_slice(&buf),
+                None => codec.decode_slice_eof(&buf),
+            };
+            let consumed = answer.consumed();
+            assert!(
+                consumed <= buf.len(),
+                "consumed {consumed} of {}",
+                buf.len()
+            );
+            let done = match answer {
+                Decoded::Frame { start, len, .. } => {
+                    assert!(start + len <= consumed, "{answer:?}");
+                    events.push(Event::Frame(Bytes::copy_from_slice(
+                        &buf[start..start + len],
+                    )));
+                    false
+                }
+                Decoded::Error { error, .. } => {
+                    assert!(error.is_recoverable(), "{error}");
+                    events.push(Event::Err(error.to_string()));
+                    false
+                }
+                Decoded::Incomplete { .. } => true,
+            };
+            buf.drain(..consumed);
+            if done {
+                break;
+            }
+        }
+        max_buffered = max_buffered.max(buf.len());
+    }
+    assert!(buf.is_empty(), "the end of the stream left {buf:?}");
+    Outcome {
+        events,
+        max_buffered,
+    }
+}
+
+/// A single delimiter of 2 to 8 bytes over two letters, so that it overlaps
+/// itself (`aab`, `abab`) and the search for its rarest byte meets many
+/// false starts.
+fn periodic_delimiter() -> impl Strategy<Value = Vec<u8>> {
+    vec(prop_oneof![Just(b'a'), Just(b'b')], 2..=8)
+}
+
+proptest! {
+    /// The core decoder over a plain buffer: the same frames as the naive
+    /// reading, and the same memory bound.
+    #[test]
+    fn delimited_core_matches_naive(
+        set in delimiter_set(),
+        keep in any::<bool>(),
+        max in prop_oneof![0..6usize, Just(64 * 1024)],
+        data in vec(stream_byte(), 0..120),
+        cuts in cuts_strategy(120),
+    ) {
+        let want = naive(&set, keep, max, &data);
+        let got = run_core(&mut codec(&set, keep, max), &data, &cuts);
+        assert_matches_naive(&got, &want, max, false)?;
+        prop_assert!(got.max_buffered < max + longest(&set), "buffered {}", got.max_buffered);
+        let whole = run_core(&mut codec(&set, keep, max), &data, &[]);
+        assert_matches_naive(&whole, &want, max, true)?;
+    }
+
+    /// One delimiter that overlaps itself, through both the core and
+    /// tokio-util's `Decoder`: the frames of the naive reading.
+    #[test]
+    fn delimited_self_overlapping_delimiter_matches_naive(
+        delimiter in periodic_delimiter(),
+        max in prop_oneof![0..6usize, Just(64 * 1024)],
+        data in vec(prop_oneof![3 => Just(b'a'), 3 => Just(b'b'), 1 => Just(b'x')], 0..200),
+        cuts in cuts_strategy(200),
+    ) {
+        let set = vec![delimiter];
+        let want = naive(&set, false, max, &data);
+        let got = run(&mut codec(&set, false, max), &data, &cuts);
+        assert_matches_naive(&got, &want, max, false)?;
+        let got = run_core(&mut codec(&set, false, max), &data, &cuts);
+        assert_matches_naive(&got, &want, max, false)?;
+        let whole = run_core(&mut codec(&set, false, max), &data, &[]);
+        assert_matches_naive(&whole, &want, max, true)?;
+    }
+
+    /// `encode_to_slice` writes what the tokio-util encoder writes, refuses
+    /// what it refuses (with the same message), and writes nothing when it
+    /// refuses or the slice is too short.
+    #[test]
+    fn delimited_encode_to_slice_matches_the_encoder(
+        (set, item) in set_and_fragments(),
+        keep in any::<bool>(),
+        max in prop_oneof![0..6usize, Just(64 * 1024)],
+        room in 0..24usize,
+    ) {
+        let mut codec = codec(&set, keep, max);
+        let mut wire = BytesMut::new();
+        let encoded = codec.encode(&item[..], &mut wire).map_err(|e| e.to_string());
+        let mut dst = [0xeeu8; 24];
+        let got = codec.encode_to_slice(&item, &mut dst[..room]);
+        match (&encoded, got) {
+            (Ok(()), Ok(n)) => {
+                prop_assert_eq!(&dst[..n], &wire[..]);
+                prop_assert!(dst[n..].iter().all(|&b| b == 0xee));
+            }
+            (Ok(()), Err(Error::BufferTooSmall { needed, available })) => {
+                prop_assert_eq!((needed, available), (wire.len(), room));
+                prop_assert!(wire.len() > room);
+                prop_assert!(dst.iter().all(|&b| b == 0xee));
+            }
+            (Err(want), Err(e)) => {
+                prop_assert_eq!(want, &e.to_string());
+                prop_assert!(dst.iter().all(|&b| b == 0xee));
+            }
+            (want, got) => prop_assert!(false, "encoder {:?}, encode_to_slice {:?}", want, got),
+        }
+        prop_assert_eq!(codec.encoded_len(&item).ok(), encoded.ok().map(|()| wire.len()));
+    }
+}
+
+#[test]
+fn delimited_builder_capacity() {
+    // Eight delimiters of eight bytes: every byte of the store.
+    let eight: Vec<Vec<u8>> = (0..8u8).map(|i| vec![b'0' + i; 8]).collect();
+    let codec = eight
+        .iter()
+        .fold(Delimited::builder(), |b, d| b.delimiter(d))
+        .build()
+        .unwrap();
+    assert_eq!(codec.delimiters().collect::<Vec<_>>(), eight);
+    assert_eq!(
+        (Delimited::MAX_DELIMITERS, Delimited::MAX_DELIMITER_BYTES),
+        (8, 64)
+    );
+
+    // A ninth, even one byte long.
+    let err = eight
+        .iter()
+        .fold(Delimited::builder(), |b, d| b.delimiter(d))
+        .delimiter(b"\n")
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid codec setting `delimiter`: a codec takes at most 8 different delimiters"
+    );
+
+    // Duplicates count once.
+    let again = eight
+        .iter()
+        .chain(&eight)
+        .fold(Delimited::builder(), |b, d| b.delimiter(d))
+        .build()
+        .unwrap();
+    assert_eq!(again.delimiters().count(), 8);
+
+    // 65 bytes: in one delimiter or in two.
+    let too_long = "invalid codec setting `delimiter`: the delimiters of a codec take at most 64 \
+                    bytes together";
+    assert_eq!(
+        Delimited::new([b'-'; 65]).unwrap_err().to_string(),
+        too_long
+    );
+    let err = Delimited::builder()
+        .delimiter([b'-'; 60])
+        .delimiter(b"\r\n\r\n\n")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.to_string(), too_long);
+    let codec = Delimited::builder()
+        .delimiter([b'-'; 60])
+        .delimiter(b"\r\n\r\n")
+        .build()
+        .unwrap();
+    let mut buf = BytesMut::from(
+        &b"a\r\n\r\nb------------------------------------------------------------c"[..],
+    );
+    let mut codec = codec;
+    assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), "a");
+    assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), "b");
+    assert_eq!(&buf[..], b"c");
+
+    // The first refusal is the one reported.
+    let err = Delimited::builder()
+        .delimiter(b"")
+        .delimiter([b'-'; 65])
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid codec setting `delimiter`: a delimiter cannot be empty: it would match everywhere"
+    );
+}
+
+#[test]
+fn delimited_core_end_of_stream_and_discard() {
+    let mut codec = delimited(&[b"\r\n", b"\r"]).with_max_frame_len(3);
+    // "\r" may still grow into "\r\n": no frame before the end of the stream.
+    assert!(matches!(
+        codec.decode_slice(b"ab\r"),
+        Decoded::Incomplete { consumed: 0 }
+    ));
+    assert!(matches!(
+        codec.decode_slice_eof(b"ab\r"),
+        Decoded::Frame {
+            start: 0,
+            len: 2,
+            consumed: 3
+        }
+    ));
+    // Over the limit: reported once, then skipped as it arrives.
+    let Decoded::Error { consumed: 5, error } = codec.decode_slice(b"abcde") else {
+        panic!("no error");
+    };
+    assert_eq!(error.to_string(), "frame of 5 bytes exceeds the limit of 3");
+    assert!(matches!(
+        codec.decode_slice(b"fg"),
+        Decoded::Incomplete { consumed: 2 }
+    ));
+    // Its delimiter ends the skipping; the frame behind it comes out.
+    assert!(matches!(
+        codec.decode_slice(b"h\r\nok\r\n"),
+        Decoded::Frame {
+            start: 3,
+            len: 2,
+            consumed: 7
+        }
+    ));
 }
 
 // ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ mod common;
 
 use bytes::BytesMut;
 use common::{Event, Outcome, cuts_strategy, encode_all, run};
-use framewise::{Error, Lines};
+use framewise::{Decode, Decoded, Encode, Error, Lines};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder, LinesCodec};
@@ -452,4 +452,175 @@ fn lines_encoder_refusals_write_nothing() {
     assert_eq!(&dst[..], b"abc\r\r\n");
     assert!(Lines::crlf().encode("a\nb", &mut dst).is_err());
     assert_eq!(&dst[..], b"abc\r\r\n");
+}
+
+// ---------------------------------------------------------------------------
+// The core: `Decode` and `Encode` on plain slices, no tokio types
+// ---------------------------------------------------------------------------
+
+/// Feeds `data` to the core decoder in the reads given by `cuts`, over a
+/// plain `Vec` that drops what each answer consumed, then ends the stream:
+/// what `run` does through tokio-util's `Decoder`. Frames must be UTF-8.
+fn run_core(codec: &mut Lines, data: &[u8], cuts: &[usize]) -> Outcome<String> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut events = Vec::new();
+    let mut max_buffered = 0;
+    let mut reads = common::chunks(data, cuts)
+        .into_iter()
+        .map(Some)
+        .collect::<Vec<_>>();
+    reads.push(None); // the end of the stream
+    for read in reads {
+        if let Some(read) = read {
+            buf.extend_from_slice(read);
+        }
+        for _ in 0..=2 * data.len() + 2 {
+            let answer = match read {
+                Some(_) => codec.decode_slice(&buf),
+                None => codec.decode_slice_eof(&buf),
+            };
+            let consumed = answer.consumed();
+            assert!(
+                consumed <= buf.len(),
+                "consumed {consumed} of {}",
+                buf.len()
+            );
+            let done = match answer {
+                Decoded::Frame { start, len, .. } => {
+                    assert!(start + len <= consumed, "{answer:?}");
+                    let line = std::str::from_utf8(&buf[start..start + len]).expect("utf-8");
+                    events.push(Event::Frame(line.to_owned()));
+                    false
+                }
+                Decoded::Error { error, .. } => {
+                    assert!(error.is_recoverable(), "{error}");
+                    events.push(Event::Err(error.to_string()));
+                    false
+                }
+                Decoded::Incomplete { .. } => true,
+            };
+            buf.drain(..consumed);
+            if done {
+                break;
+            }
+        }
+        max_buffered = max_buffered.max(buf.len());
+    }
+    assert!(buf.is_empty(), "the end of the stream left {buf:?}");
+    Outcome {
+        events,
+        max_buffered,
+    }
+}
+
+proptest! {
+    /// The core decoder over a plain buffer: the same lines and errors as the
+    /// naive reading, and the same memory bound.
+    #[test]
+    fn lines_core_matches_naive(
+        max in prop_oneof![0..6usize, Just(64 * 1024)],
+        data in vec(stream_byte(), 0..120),
+        cuts in cuts_strategy(120),
+    ) {
+        let want = naive(max, &data);
+        let got = run_core(&mut Lines::new().with_max_frame_len(max), &data, &cuts);
+        assert_matches_naive(&got, &want, max, false)?;
+        prop_assert!(got.max_buffered <= max + 1, "buffered {}", got.max_buffered);
+        let whole = run_core(&mut Lines::new().with_max_frame_len(max), &data, &[]);
+        assert_matches_naive(&whole, &want, max, true)?;
+    }
+
+    /// `encode_to_slice` writes what the tokio-util encoder writes, refuses
+    /// what it refuses (with the same message), and writes nothing when it
+    /// refuses or the slice is too short.
+    #[test]
+    fn lines_encode_to_slice_matches_the_encoder(
+        line in line(),
+        crlf in any::<bool>(),
+        max in prop_oneof![0..6usize, Just(64 * 1024)],
+        room in 0..48usize,
+    ) {
+        let mut codec = lines_codec(crlf, max);
+        let mut wire = BytesMut::new();
+        let encoded = codec.encode(line.as_str(), &mut wire).map_err(|e| e.to_string());
+        let mut dst = [0xeeu8; 48];
+        let got = codec.encode_to_slice(line.as_bytes(), &mut dst[..room]);
+        match (&encoded, got) {
+            (Ok(()), Ok(n)) => {
+                prop_assert_eq!(&dst[..n], &wire[..]);
+                prop_assert!(dst[n..].iter().all(|&b| b == 0xee));
+            }
+            (Ok(()), Err(Error::BufferTooSmall { needed, available })) => {
+                prop_assert_eq!((needed, available), (wire.len(), room));
+                prop_assert!(wire.len() > room);
+                prop_assert!(dst.iter().all(|&b| b == 0xee));
+            }
+            (Err(want), Err(e)) => {
+                prop_assert_eq!(want, &e.to_string());
+                prop_assert!(dst.iter().all(|&b| b == 0xee));
+            }
+            (want, got) => prop_assert!(false, "encoder {:?}, encode_to_slice {:?}", want, got),
+        }
+    }
+}
+
+#[test]
+fn lines_core_encoder_refuses_bytes_that_are_not_utf8() {
+    let codec = Lines::crlf();
+    let mut dst = [0u8; 8];
+    let err = codec.encode_to_slice(b"ab\xc3", &mut dst).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot encode frame: a line must be utf-8, and byte 2 of this 3-byte frame is not"
+    );
+    assert_eq!(dst, [0; 8]);
+    assert_eq!(codec.encode_to_slice("é".as_bytes(), &mut dst).unwrap(), 4);
+    assert_eq!(&dst[..4], b"\xc3\xa9\r\n");
+}
+
+#[test]
+fn lines_core_end_of_stream_and_discard() {
+    let mut codec = Lines::new().with_max_frame_len(3);
+    assert!(matches!(
+        codec.decode_slice(b"ab\r"),
+        Decoded::Incomplete { consumed: 0 }
+    ));
+    // At the end of the stream the final "\r" is stripped.
+    assert!(matches!(
+        codec.decode_slice_eof(b"ab\r"),
+        Decoded::Frame {
+            start: 0,
+            len: 2,
+            consumed: 3
+        }
+    ));
+    // Over the limit: reported once, then skipped as it arrives.
+    let Decoded::Error { consumed: 5, error } = codec.decode_slice(b"abcde") else {
+        panic!("no error");
+    };
+    assert_eq!(error.to_string(), "frame of 5 bytes exceeds the limit of 3");
+    assert!(matches!(
+        codec.decode_slice(b"fg"),
+        Decoded::Incomplete { consumed: 2 }
+    ));
+    // Its newline ends the skipping; the line behind it comes out.
+    assert!(matches!(
+        codec.decode_slice(b"h\nok\r\n"),
+        Decoded::Frame {
+            start: 2,
+            len: 2,
+            consumed: 6
+        }
+    ));
+    // A bad line costs only itself.
+    let Decoded::Error { consumed: 3, error } = codec.decode_slice(b"a\xff\nok\n") else {
+        panic!("no error");
+    };
+    assert!(matches!(
+        error,
+        Error::InvalidUtf8 {
+            len: 2,
+            valid_up_to: 1
+        }
+    ));
 }

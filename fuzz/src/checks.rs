@@ -971,6 +971,8 @@ impl DelimitedConfig {
         }
         let workable = !unique.is_empty()
             && unique.iter().all(|d| !d.is_empty())
+            && unique.len() <= Delimited::MAX_DELIMITERS
+            && unique.iter().map(Vec::len).sum::<usize>() <= Delimited::MAX_DELIMITER_BYTES
             && !unique[1..].iter().any(|d| d.starts_with(&unique[0]));
         let max = self.max.get();
         let built = given
