@@ -51,4 +51,9 @@ macro_rules! bytes_codecs {
     )*};
 }
 
-bytes_codecs!(crate::LengthPrefixed);
+bytes_codecs!(
+    crate::LengthPrefixed,
+    crate::FixedLength,
+    crate::Cobs,
+    crate::Raw,
+);
