@@ -452,7 +452,7 @@ fn encoded_len(payload: &[u8]) -> usize {
         run_start = zero + 1;
     }
     let last = payload.len() - run_start;
-    len += last / 254 + usize::from(last == 0 || last % 254 != 0);
+    len += last / 254 + usize::from(last == 0 || !last.is_multiple_of(254));
     len
 }
 
