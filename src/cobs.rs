@@ -26,7 +26,7 @@
 //! the [`cobs`](https://crates.io/crates/cobs) crate: `cobs::encode_vec(p)`
 //! followed by a `0x00`.
 
-use memchr::{memchr, memchr_iter};
+use memchr::memchr;
 
 use crate::error::Error;
 use crate::framing::{DecodeMut, Decoded, Encode, Output};
@@ -404,34 +404,33 @@ impl Encode for Cobs {
         Ok(encoded_len(payload))
     }
 
-    /// Encodes `payload` straight into `out`, group by group.
+    /// Encodes `payload` straight into `out`, one run of non-zero bytes at
+    /// a time: its full 254-byte groups, then a group for the rest of it,
+    /// whose code stands for the zero after the run.
     #[inline]
     fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
         let mut rest = payload;
         loop {
-            let group = &rest[..rest.len().min(254)];
-            match memchr(0, group) {
-                Some(i) => {
-                    // `i` < 254: the code fits, and the group stands for a zero.
-                    out.push_byte(i as u8 + 1);
-                    out.push_slice(&group[..i]);
-                    rest = &rest[i + 1..];
-                }
-                None if group.len() == 254 => {
-                    out.push_byte(FULL_GROUP);
-                    out.push_slice(group);
-                    rest = &rest[254..];
-                    if rest.is_empty() {
-                        // Like the `cobs` crate: no empty group after a full
-                        // last group.
-                        break;
-                    }
-                }
-                None => {
-                    out.push_byte(group.len() as u8 + 1);
-                    out.push_slice(group);
-                    break;
-                }
+            let zero = memchr(0, rest);
+            let run = zero.unwrap_or(rest.len());
+            let mut tail = &rest[..run];
+            while tail.len() >= 254 {
+                out.push_byte(FULL_GROUP);
+                out.push_slice(&tail[..254]);
+                tail = &tail[254..];
+            }
+            if zero.is_none() && tail.is_empty() && run > 0 {
+                // Like the `cobs` crate: no empty group after a full last
+                // group.
+                break;
+            }
+            // `tail` is under 254 bytes: the code fits. It stands for the
+            // zero after the run, if there is one.
+            out.push_byte(tail.len() as u8 + 1);
+            out.push_slice(tail);
+            match zero {
+                Some(at) => rest = &rest[at + 1..],
+                None => break,
             }
         }
         out.push_byte(0);
@@ -440,19 +439,28 @@ impl Encode for Cobs {
 
 /// The size of `payload` encoded, with its final `0x00`.
 ///
-/// Each zero of the payload becomes the code byte of the group it ends; a run
-/// of `r` non-zero bytes takes `r / 254` full groups and, unless it is the
-/// last run and a non-empty multiple of 254 bytes, one more group.
+/// Each zero of the payload becomes the code byte of the group it ends, and
+/// the last group has a code byte of its own; so a payload that takes no
+/// full (`0xFF`) group, as every payload under 254 bytes, is 2 bytes longer
+/// encoded. A run of `r` non-zero bytes takes `r / 254` full groups, except
+/// that a last run of a non-empty multiple of 254 bytes needs no group after
+/// its last full one.
+#[inline]
 fn encoded_len(payload: &[u8]) -> usize {
-    let mut len = payload.len() + 1;
-    let mut run_start = 0;
-    for zero in memchr_iter(0, payload) {
-        // The zero's byte is the code of the group it ends.
-        len += (zero - run_start) / 254;
-        run_start = zero + 1;
+    let mut len = payload.len() + 2;
+    if payload.len() < 254 {
+        return len;
     }
-    let last = payload.len() - run_start;
-    len += last / 254 + usize::from(last == 0 || !last.is_multiple_of(254));
+    let mut rest = payload;
+    while let Some(zero) = memchr(0, rest) {
+        len += zero / 254;
+        rest = &rest[zero + 1..];
+    }
+    let last = rest.len();
+    len += last / 254;
+    if last > 0 && last.is_multiple_of(254) {
+        len -= 1;
+    }
     len
 }
 
