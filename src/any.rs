@@ -1,15 +1,20 @@
-//! A codec chosen at run time from a spec string.
+//! A codec chosen at run time: from a spec string, or from a codec value.
+//!
+//! ```text
+//! "length:u16le,max=4096" --parse--+
+//!                                  +--> AnyCodec --> DecodeMut / Encode (the core)
+//! LengthPrefixed, Cobs, ... --from-+                 tokio-util Decoder / Encoder
+//! ```
 
 use std::fmt;
 use std::str::FromStr;
 
-use bytes::{Bytes, BytesMut};
-use tokio_util::codec::{Decoder, Encoder};
-
-use crate::error::{ConfigError, Error, reason};
+use crate::error::{ConfigError, Error};
+use crate::framing::{DecodeMut, Decoded, Encode, Output};
 use crate::{Cobs, Delimited, Endian, FixedLength, LengthPrefixed, Lines, Raw, Width};
 
-/// Any framewise codec, chosen at run time from a spec string.
+/// Any framewise codec, chosen at run time from a spec string or made from a
+/// codec value.
 ///
 /// | spec | codec |
 /// |---|---|
@@ -23,12 +28,28 @@ use crate::{Cobs, Delimited, Endian, FixedLength, LengthPrefixed, Lines, Raw, Wi
 /// | `raw` | [`Raw::new`] |
 ///
 /// Any spec may end in `,max=<n>` to set the frame limit (`,max=64k`,
-/// `,max=8m` for KiB and MiB). The item is [`Bytes`] whatever the codec:
-/// `Lines` frames are handed over as their UTF-8 bytes, and a `Lines` encoder
-/// refuses bytes that are not UTF-8.
+/// `,max=8m` for KiB and MiB). The item is bytes whatever the codec: `Lines`
+/// frames are handed over as their UTF-8 bytes, and a `Lines` encoder refuses
+/// bytes that are not UTF-8.
 ///
-/// `Display` gives the canonical spec back, so a codec can be logged and
-/// parsed again.
+/// An `AnyCodec` is also made `From` any codec value, with any setting the
+/// codec has (a header layout with an offset, several delimiters), so code
+/// that takes an `AnyCodec` takes both; [`kind`](AnyCodec::kind) and the
+/// `as_*` methods give the codec back. It decodes and encodes exactly as the
+/// codec it holds, through the framing core ([`DecodeMut`], [`Encode`]) and
+/// through tokio-util's `Decoder` and `Encoder` (`Bytes` frames).
+///
+/// # Display
+///
+/// `Display` gives the spec back, so a codec can be logged and parsed again:
+/// the spec as written (canonical), or for a codec made from a value, the
+/// canonical spec that builds the same codec. A codec no spec describes (a
+/// [`LengthPrefixed`] with an offset, an adjustment or a strip of its own, a
+/// [`Delimited`] with several delimiters or keeping them) is shown as a
+/// description such as `length(u16be, offset=1, adjustment=1, max=8388608)`
+/// or `delim(\r\n or \n, keep_delimiter, max=65536)`, which is not a spec:
+/// parsing it fails rather than building another codec.
+/// [`has_spec`](AnyCodec::has_spec) tells the two apart.
 ///
 /// # Examples
 ///
@@ -46,6 +67,29 @@ use crate::{Cobs, Delimited, Endian, FixedLength, LengthPrefixed, Lines, Raw, Wi
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
+/// From a codec value, with a header layout no spec can express:
+///
+/// ```
+/// use framewise::{AnyCodec, CodecKind, DecodeMut, Decoded, LengthPrefixed, Width};
+///
+/// // Netty's example 6: 0xCA, a u16 length, 0xFE, then the payload.
+/// let layout = LengthPrefixed::builder().offset(1).width(Width::U16).adjustment(1).strip(3).build()?;
+/// let mut codec = AnyCodec::from(layout);
+/// assert_eq!(codec.kind(), CodecKind::Length);
+/// assert_eq!(codec.as_length().map(|c| c.offset()), Some(1));
+///
+/// let mut received = *b"\xca\x00\x02\xfehi";
+/// let Decoded::Frame { start, len, .. } = codec.decode_in_place(&mut received) else {
+///     panic!("a whole frame is there");
+/// };
+/// assert_eq!(&received[start..start + len], b"\xfehi");
+///
+/// assert!(!codec.has_spec());
+/// assert_eq!(codec.to_string(), "length(u16be, offset=1, adjustment=1, max=8388608)");
+/// assert!(codec.to_string().parse::<AnyCodec>().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 ///
 /// Parsing returns a [`ConfigError::Spec`] that lists what is accepted.
@@ -56,11 +100,40 @@ use crate::{Cobs, Delimited, Endian, FixedLength, LengthPrefixed, Lines, Raw, Wi
 /// ```
 #[derive(Debug, Clone)]
 pub struct AnyCodec {
-    spec: Spec,
+    /// The spec `Display` shows: as parsed, or the canonical one of the codec
+    /// it was made from; `None` when no spec describes that codec.
+    spec: Option<Spec>,
     codec: Inner,
 }
 
-/// The parsed spec, kept for `Display`.
+/// Which codec an [`AnyCodec`] holds.
+///
+/// # Examples
+///
+/// ```
+/// use framewise::{AnyCodec, CodecKind};
+/// let codec: AnyCodec = "cobs".parse()?;
+/// assert_eq!(codec.kind(), CodecKind::Cobs);
+/// # Ok::<(), framewise::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CodecKind {
+    /// [`LengthPrefixed`].
+    Length,
+    /// [`Delimited`].
+    Delimited,
+    /// [`Lines`].
+    Lines,
+    /// [`FixedLength`].
+    Fixed,
+    /// [`Cobs`].
+    Cobs,
+    /// [`Raw`].
+    Raw,
+}
+
+/// A codec spec, kept for `Display`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Spec {
     kind: Kind,
@@ -126,6 +199,147 @@ impl AnyCodec {
         matches!(self.codec, Inner::Raw(_))
     }
 
+    /// Which codec this is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, CodecKind, Lines};
+    /// assert_eq!(AnyCodec::from(Lines::crlf()).kind(), CodecKind::Lines);
+    /// ```
+    pub fn kind(&self) -> CodecKind {
+        match &self.codec {
+            Inner::Length(_) => CodecKind::Length,
+            Inner::Delimited(_) => CodecKind::Delimited,
+            Inner::Lines(_) => CodecKind::Lines,
+            Inner::Fixed(_) => CodecKind::Fixed,
+            Inner::Cobs(_) => CodecKind::Cobs,
+            Inner::Raw(_) => CodecKind::Raw,
+        }
+    }
+
+    /// The [`LengthPrefixed`] codec, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, Width};
+    /// let codec: AnyCodec = "length:u16le".parse()?;
+    /// assert_eq!(codec.as_length().map(|c| c.width()), Some(Width::U16));
+    /// assert!(codec.as_cobs().is_none());
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_length(&self) -> Option<&LengthPrefixed> {
+        match &self.codec {
+            Inner::Length(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The [`Delimited`] codec, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec: framewise::AnyCodec = r"delim:\r\n".parse()?;
+    /// let delimiters: Vec<&[u8]> = codec.as_delimited().unwrap().delimiters().collect();
+    /// assert_eq!(delimiters, [b"\r\n"]);
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_delimited(&self) -> Option<&Delimited> {
+        match &self.codec {
+            Inner::Delimited(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The [`Lines`] codec, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec: framewise::AnyCodec = "lines-crlf".parse()?;
+    /// assert!(codec.as_lines().unwrap().is_crlf());
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_lines(&self) -> Option<&Lines> {
+        match &self.codec {
+            Inner::Lines(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The [`FixedLength`] codec, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec: framewise::AnyCodec = "fixed:16".parse()?;
+    /// assert_eq!(codec.as_fixed().map(|c| c.frame_len()), Some(16));
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_fixed(&self) -> Option<&FixedLength> {
+        match &self.codec {
+            Inner::Fixed(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The [`Cobs`] codec, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec: framewise::AnyCodec = "cobs,max=300".parse()?;
+    /// assert_eq!(codec.as_cobs().map(|c| c.max_frame_len()), Some(300));
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_cobs(&self) -> Option<&Cobs> {
+        match &self.codec {
+            Inner::Cobs(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The [`Raw`] codec, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec: framewise::AnyCodec = "raw,max=1500".parse()?;
+    /// assert_eq!(codec.as_raw().map(|c| c.max_frame_len()), Some(1500));
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_raw(&self) -> Option<&Raw> {
+        match &self.codec {
+            Inner::Raw(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Whether `Display` gives a spec that parses back to this codec, rather
+    /// than a description (see [Display](AnyCodec#display)).
+    ///
+    /// Always true for a parsed codec.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, Delimited, LengthPrefixed};
+    ///
+    /// let plain = AnyCodec::from(LengthPrefixed::new());
+    /// assert!(plain.has_spec());
+    /// assert_eq!(plain.to_string(), "length");
+    ///
+    /// let two = AnyCodec::from(Delimited::builder().delimiter(b"\r\n").delimiter(b"\n").build()?);
+    /// assert!(!two.has_spec());
+    /// assert_eq!(two.to_string(), r"delim(\r\n or \n, max=65536)");
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn has_spec(&self) -> bool {
+        self.spec.is_some()
+    }
+
     fn build(spec: Spec) -> Result<Self, ConfigError> {
         let codec = match &spec.kind {
             Kind::Lines { crlf } => {
@@ -171,7 +385,179 @@ impl AnyCodec {
                 None => Raw::new(),
             }),
         };
-        Ok(AnyCodec { spec, codec })
+        Ok(AnyCodec {
+            spec: Some(spec),
+            codec,
+        })
+    }
+}
+
+/// `Some(max)` for a limit other than the codec's default, as a spec says it.
+fn non_default(max: usize, default: usize) -> Option<usize> {
+    (max != default).then_some(max)
+}
+
+/// Whether `codec`'s layout is one a `length` spec builds: no offset, no
+/// adjustment, the length field stripped.
+///
+/// [`LengthPrefixed`] does not tell its strip setting, so it is asked how it
+/// encodes an empty payload: only a codec that strips exactly its length
+/// field encodes one (as the field alone, or over a limit smaller than that).
+/// A codec keeping its header refuses it as shorter than the header, and one
+/// dropping other bytes refuses to encode at all.
+fn is_plain_layout(codec: &LengthPrefixed) -> bool {
+    codec.offset() == 0
+        && codec.adjustment() == 0
+        && matches!(
+            codec.encoded_len(&[]),
+            Ok(_) | Err(Error::FrameTooLong { .. })
+        )
+}
+
+impl From<LengthPrefixed> for AnyCodec {
+    /// Holds `codec`, with any header layout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, LengthPrefixed, Width};
+    /// let codec = AnyCodec::from(LengthPrefixed::builder().width(Width::U16).little_endian().build()?);
+    /// assert_eq!(codec.to_string(), "length:u16le");
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    fn from(codec: LengthPrefixed) -> Self {
+        let spec = is_plain_layout(&codec).then(|| Spec {
+            kind: Kind::Length {
+                width: codec.width(),
+                endian: (codec.endian() == Endian::Little && codec.width() != Width::Varint)
+                    .then_some(Endian::Little),
+            },
+            max: non_default(codec.max_frame_len(), crate::length::DEFAULT_MAX_FRAME_LEN),
+        });
+        AnyCodec {
+            spec,
+            codec: Inner::Length(codec),
+        }
+    }
+}
+
+impl From<Delimited> for AnyCodec {
+    /// Holds `codec`, with any delimiters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, Delimited};
+    /// let codec = AnyCodec::from(Delimited::new(b"\r\n")?.with_max_frame_len(100));
+    /// assert_eq!(codec.to_string(), r"delim:\r\n,max=100");
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    fn from(codec: Delimited) -> Self {
+        let spec = {
+            let mut delimiters = codec.delimiters();
+            match (delimiters.next(), delimiters.next()) {
+                (Some(only), None) if !codec.keeps_delimiter() => Some(Spec {
+                    kind: Kind::Delim(only.to_vec()),
+                    max: non_default(
+                        codec.max_frame_len(),
+                        crate::delimited::DEFAULT_MAX_FRAME_LEN,
+                    ),
+                }),
+                _ => None,
+            }
+        };
+        AnyCodec {
+            spec,
+            codec: Inner::Delimited(Box::new(codec)),
+        }
+    }
+}
+
+impl From<Lines> for AnyCodec {
+    /// Holds `codec`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, Lines};
+    /// assert_eq!(AnyCodec::from(Lines::crlf()).to_string(), "lines-crlf");
+    /// ```
+    fn from(codec: Lines) -> Self {
+        let spec = Spec {
+            kind: Kind::Lines {
+                crlf: codec.is_crlf(),
+            },
+            max: non_default(codec.max_frame_len(), crate::lines::DEFAULT_MAX_FRAME_LEN),
+        };
+        AnyCodec {
+            spec: Some(spec),
+            codec: Inner::Lines(codec),
+        }
+    }
+}
+
+impl From<FixedLength> for AnyCodec {
+    /// Holds `codec`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, FixedLength};
+    /// assert_eq!(AnyCodec::from(FixedLength::new(4)?).to_string(), "fixed:4");
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    fn from(codec: FixedLength) -> Self {
+        let spec = Spec {
+            kind: Kind::Fixed(codec.frame_len()),
+            max: None,
+        };
+        AnyCodec {
+            spec: Some(spec),
+            codec: Inner::Fixed(codec),
+        }
+    }
+}
+
+impl From<Cobs> for AnyCodec {
+    /// Holds `codec`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, Cobs};
+    /// let codec = AnyCodec::from(Cobs::new().with_max_frame_len(256));
+    /// assert_eq!(codec.to_string(), "cobs,max=256");
+    /// ```
+    fn from(codec: Cobs) -> Self {
+        let spec = Spec {
+            kind: Kind::Cobs,
+            max: non_default(codec.max_frame_len(), crate::cobs::DEFAULT_MAX_FRAME_LEN),
+        };
+        AnyCodec {
+            spec: Some(spec),
+            codec: Inner::Cobs(codec),
+        }
+    }
+}
+
+impl From<Raw> for AnyCodec {
+    /// Holds `codec`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, Raw};
+    /// assert_eq!(AnyCodec::from(Raw::new()).to_string(), "raw");
+    /// ```
+    fn from(codec: Raw) -> Self {
+        let spec = Spec {
+            kind: Kind::Raw,
+            max: non_default(codec.max_frame_len(), crate::raw::DEFAULT_MAX_FRAME_LEN),
+        };
+        AnyCodec {
+            spec: Some(spec),
+            codec: Inner::Raw(codec),
+        }
     }
 }
 
@@ -225,24 +611,60 @@ impl FromStr for AnyCodec {
 }
 
 impl fmt::Display for AnyCodec {
+    /// The spec, or a description for a codec no spec describes (see
+    /// [Display](AnyCodec#display)).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.spec.kind {
+        match (&self.spec, &self.codec) {
+            (Some(spec), _) => spec.fmt(f),
+            (None, Inner::Length(c)) => {
+                f.write_str("length(")?;
+                match c.width() {
+                    Width::Varint => f.write_str("varint")?,
+                    w => {
+                        let e = if c.endian() == Endian::Big {
+                            "be"
+                        } else {
+                            "le"
+                        };
+                        write!(f, "{}{e}", width_name(w))?;
+                    }
+                }
+                write!(
+                    f,
+                    ", offset={}, adjustment={}, max={})",
+                    c.offset(),
+                    c.adjustment(),
+                    c.max_frame_len()
+                )
+            }
+            (None, Inner::Delimited(c)) => {
+                f.write_str("delim(")?;
+                for (i, d) in c.delimiters().enumerate() {
+                    if i > 0 {
+                        // Spaces in a delimiter are escaped: this cannot be one.
+                        f.write_str(" or ")?;
+                    }
+                    write_escaped(f, d)?;
+                }
+                if c.keeps_delimiter() {
+                    f.write_str(", keep_delimiter")?;
+                }
+                write!(f, ", max={})", c.max_frame_len())
+            }
+            // Never: every other codec has a spec.
+            (None, _) => write!(f, "{:?}", self.kind()),
+        }
+    }
+}
+
+impl fmt::Display for Spec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
             Kind::Lines { crlf: false } => f.write_str("lines")?,
             Kind::Lines { crlf: true } => f.write_str("lines-crlf")?,
             Kind::Delim(d) => {
                 f.write_str("delim:")?;
-                for &b in d {
-                    match b {
-                        b'\n' => f.write_str("\\n")?,
-                        b'\r' => f.write_str("\\r")?,
-                        b'\t' => f.write_str("\\t")?,
-                        0 => f.write_str("\\0")?,
-                        b'\\' => f.write_str("\\\\")?,
-                        b',' => f.write_str("\\x2c")?,
-                        0x21..=0x7e => write!(f, "{}", b as char)?,
-                        _ => write!(f, "\\x{b:02x}")?,
-                    }
-                }
+                write_escaped(f, d)?;
             }
             Kind::Length {
                 width: Width::U32,
@@ -253,29 +675,51 @@ impl fmt::Display for AnyCodec {
                 ..
             } => f.write_str("length:varint")?,
             Kind::Length { width, endian } => {
-                let w = match width {
-                    Width::U8 => "u8",
-                    Width::U16 => "u16",
-                    Width::U24 => "u24",
-                    Width::U64 => "u64",
-                    _ => "u32",
-                };
                 let e = match endian {
                     None => "",
                     Some(Endian::Big) => "be",
                     Some(Endian::Little) => "le",
                 };
-                write!(f, "length:{w}{e}")?;
+                write!(f, "length:{}{e}", width_name(*width))?;
             }
             Kind::Fixed(n) => write!(f, "fixed:{n}")?,
             Kind::Cobs => f.write_str("cobs")?,
             Kind::Raw => f.write_str("raw")?,
         }
-        if let Some(max) = self.spec.max {
+        if let Some(max) = self.max {
             write!(f, ",max={max}")?;
         }
         Ok(())
     }
+}
+
+/// A fixed width as a spec names it.
+fn width_name(width: Width) -> &'static str {
+    match width {
+        Width::U8 => "u8",
+        Width::U16 => "u16",
+        Width::U24 => "u24",
+        Width::U64 => "u64",
+        _ => "u32",
+    }
+}
+
+/// Delimiter bytes as `delim:` spells them: the escapes [`unescape`] reads,
+/// `,` and anything not printable as `\xNN`.
+fn write_escaped(f: &mut fmt::Formatter<'_>, delimiter: &[u8]) -> fmt::Result {
+    for &b in delimiter {
+        match b {
+            b'\n' => f.write_str("\\n")?,
+            b'\r' => f.write_str("\\r")?,
+            b'\t' => f.write_str("\\t")?,
+            0 => f.write_str("\\0")?,
+            b'\\' => f.write_str("\\\\")?,
+            b',' => f.write_str("\\x2c")?,
+            0x21..=0x7e => write!(f, "{}", b as char)?,
+            _ => write!(f, "\\x{b:02x}")?,
+        }
+    }
+    Ok(())
 }
 
 /// `u16le` and friends.
@@ -346,62 +790,62 @@ fn unescape(s: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-impl Decoder for AnyCodec {
-    type Item = Bytes;
-    type Error = Error;
-
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+impl DecodeMut for AnyCodec {
+    /// The next frame, as the codec held decodes it.
+    #[inline]
+    fn decode_in_place(&mut self, src: &mut [u8]) -> Decoded {
         match &mut self.codec {
-            Inner::Length(c) => c.decode(src),
-            Inner::Delimited(c) => c.decode(src),
-            Inner::Lines(c) => Ok(c.decode(src)?.map(Bytes::from)),
-            Inner::Fixed(c) => c.decode(src),
-            Inner::Cobs(c) => c.decode(src),
-            Inner::Raw(c) => c.decode(src),
+            Inner::Length(c) => c.decode_in_place(src),
+            Inner::Delimited(c) => c.decode_in_place(src),
+            Inner::Lines(c) => c.decode_in_place(src),
+            Inner::Fixed(c) => c.decode_in_place(src),
+            Inner::Cobs(c) => c.decode_in_place(src),
+            Inner::Raw(c) => c.decode_in_place(src),
         }
     }
 
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+    /// The next frame at the end of the stream, as the codec held decodes it.
+    fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
         match &mut self.codec {
-            Inner::Length(c) => c.decode_eof(src),
-            Inner::Delimited(c) => c.decode_eof(src),
-            Inner::Lines(c) => Ok(c.decode_eof(src)?.map(Bytes::from)),
-            Inner::Fixed(c) => c.decode_eof(src),
-            Inner::Cobs(c) => c.decode_eof(src),
-            Inner::Raw(c) => c.decode_eof(src),
-        }
-    }
-}
-
-impl Encoder<&[u8]> for AnyCodec {
-    type Error = Error;
-
-    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
-        match &mut self.codec {
-            Inner::Length(c) => c.encode(item, dst),
-            Inner::Delimited(c) => c.encode(item, dst),
-            Inner::Lines(c) => {
-                let line = std::str::from_utf8(item).map_err(|e| Error::Unencodable {
-                    reason: reason!(
-                        "a line must be utf-8, and byte {} of this {}-byte frame is not",
-                        e.valid_up_to(),
-                        item.len()
-                    ),
-                })?;
-                c.encode(line, dst)
-            }
-            Inner::Fixed(c) => c.encode(item, dst),
-            Inner::Cobs(c) => c.encode(item, dst),
-            Inner::Raw(c) => c.encode(item, dst),
+            Inner::Length(c) => c.decode_in_place_eof(src),
+            Inner::Delimited(c) => c.decode_in_place_eof(src),
+            Inner::Lines(c) => c.decode_in_place_eof(src),
+            Inner::Fixed(c) => c.decode_in_place_eof(src),
+            Inner::Cobs(c) => c.decode_in_place_eof(src),
+            Inner::Raw(c) => c.decode_in_place_eof(src),
         }
     }
 }
 
-impl Encoder<Bytes> for AnyCodec {
-    type Error = Error;
+impl Encode for AnyCodec {
+    /// The size of `item` framed by the codec held, or its refusal.
+    ///
+    /// # Errors
+    ///
+    /// The codec's refusals; for `Lines`, first [`Error::Unencodable`] for
+    /// an item that is not UTF-8.
+    #[inline]
+    fn encoded_len(&self, item: &[u8]) -> Result<usize, Error> {
+        match &self.codec {
+            Inner::Length(c) => c.encoded_len(item),
+            Inner::Delimited(c) => c.encoded_len(item),
+            Inner::Lines(c) => c.encoded_len(item),
+            Inner::Fixed(c) => c.encoded_len(item),
+            Inner::Cobs(c) => c.encoded_len(item),
+            Inner::Raw(c) => c.encoded_len(item),
+        }
+    }
 
-    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode(&item[..], dst)
+    #[inline]
+    fn write_frame<O: Output + ?Sized>(&self, item: &[u8], encoded_len: usize, out: &mut O) {
+        match &self.codec {
+            Inner::Length(c) => c.write_frame(item, encoded_len, out),
+            Inner::Delimited(c) => c.write_frame(item, encoded_len, out),
+            Inner::Lines(c) => c.write_frame(item, encoded_len, out),
+            Inner::Fixed(c) => c.write_frame(item, encoded_len, out),
+            Inner::Cobs(c) => c.write_frame(item, encoded_len, out),
+            Inner::Raw(c) => c.write_frame(item, encoded_len, out),
+        }
     }
 }
 

@@ -26,11 +26,10 @@
 //! the [`cobs`](https://crates.io/crates/cobs) crate: `cobs::encode_vec(p)`
 //! followed by a `0x00`.
 
-use bytes::{Buf, Bytes, BytesMut};
 use memchr::memchr;
-use tokio_util::codec::{Decoder, Encoder};
 
 use crate::error::Error;
+use crate::framing::{DecodeMut, Decoded, Encode, Output};
 
 /// The default limit of a COBS payload: 1 MiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
@@ -91,6 +90,33 @@ const FULL_GROUP: u8 = 0xFF;
 ///
 /// let frame = codec.decode(&mut buf)?.unwrap();
 /// assert_eq!(&frame[..], b"\x11\x22\x00\x33");
+/// # Ok::<(), framewise::Error>(())
+/// ```
+///
+/// With the framing core alone (`no_std`, no allocator, as on a
+/// microcontroller): encode into a stack buffer, and decode in place in the
+/// buffer the bytes were received into.
+///
+/// ```
+/// use framewise::{Cobs, DecodeMut, Decoded, Encode};
+///
+/// let mut codec = Cobs::new().with_max_frame_len(64);
+/// let mut tx = [0u8; 16];
+/// let n = codec.encode_to_slice(b"\x11\x22\x00\x33", &mut tx)?;
+/// assert_eq!(&tx[..n], b"\x03\x11\x22\x02\x33\x00");
+///
+/// // Received: that frame, then the start of the next one.
+/// let mut rx = [0x03, 0x11, 0x22, 0x02, 0x33, 0x00, 0x02, 0x44];
+/// let Decoded::Frame { start, len, consumed } = codec.decode_in_place(&mut rx) else {
+///     panic!("a whole frame is there");
+/// };
+/// assert_eq!(&rx[start..start + len], b"\x11\x22\x00\x33");
+/// assert_eq!(consumed, 6);
+/// // The next frame waits for its 0x00.
+/// assert!(matches!(
+///     codec.decode_in_place(&mut rx[consumed..]),
+///     Decoded::Incomplete { consumed: 0 }
+/// ));
 /// # Ok::<(), framewise::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -173,41 +199,52 @@ impl Cobs {
         }
     }
 
-    /// Encode `payload` straight into `dst`, group by group.
-    fn encode_slice(&self, payload: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
-        if payload.len() > self.max_frame_len {
-            return Err(self.too_long(payload.len()));
+    /// What follows any zeros between frames at the front of `src`: the
+    /// frame in progress, not counting a discard or separators.
+    #[inline]
+    fn next(&mut self, src: &mut [u8]) -> Decoded {
+        let bound = self.max_encoded_len();
+        let window = src.len().min(bound.saturating_add(1));
+        // `min`: a caller who empties the buffer between calls gets a
+        // rescan, not a panic.
+        let from = self.scanned.min(window);
+        if let Some(i) = memchr(0, &src[from..window]) {
+            let end = from + i;
+            self.scanned = 0;
+            let consumed = end + 1;
+            return match decode_in_place(&mut src[..end]) {
+                Err(offset) => Decoded::Error {
+                    consumed,
+                    error: Error::InvalidCobs { offset },
+                },
+                Ok(len) if len > self.max_frame_len => Decoded::Error {
+                    consumed,
+                    error: self.too_long(len),
+                },
+                Ok(len) => Decoded::Frame {
+                    start: 1,
+                    len,
+                    consumed,
+                },
+            };
         }
-        dst.reserve(payload.len() + payload.len() / 254 + 2);
-        let mut rest = payload;
-        loop {
-            let group = &rest[..rest.len().min(254)];
-            match memchr(0, group) {
-                Some(i) => {
-                    // `i` < 254: the code fits, and the group stands for a zero.
-                    dst.extend_from_slice(&[i as u8 + 1]);
-                    dst.extend_from_slice(&group[..i]);
-                    rest = &rest[i + 1..];
-                }
-                None if group.len() == 254 => {
-                    dst.extend_from_slice(&[FULL_GROUP]);
-                    dst.extend_from_slice(group);
-                    rest = &rest[254..];
-                    if rest.is_empty() {
-                        // Like the `cobs` crate: no empty group after a full
-                        // last group.
-                        break;
-                    }
-                }
-                None => {
-                    dst.extend_from_slice(&[group.len() as u8 + 1]);
-                    dst.extend_from_slice(group);
-                    break;
-                }
-            }
+        if window <= bound {
+            self.scanned = window;
+            return Decoded::Incomplete { consumed: 0 };
         }
-        dst.extend_from_slice(&[0]);
-        Ok(())
+
+        // More than `bound` encoded bytes and no end: oversized whatever
+        // follows. Drop what has arrived of it, and the rest as it arrives.
+        self.scanned = 0;
+        let seen = memchr(0, &src[window..]).map_or(src.len(), |i| window + i);
+        let error = self.too_long(decoded_len(&src[..seen]));
+        let consumed = if seen < src.len() {
+            seen + 1
+        } else {
+            self.discarding = true;
+            src.len()
+        };
+        Decoded::Error { consumed, error }
     }
 }
 
@@ -272,15 +309,14 @@ fn decoded_len(buf: &[u8]) -> usize {
     len
 }
 
-impl Decoder for Cobs {
-    type Item = Bytes;
-    type Error = Error;
-
-    /// The next decoded payload, or `Ok(None)` until its `0x00` arrives.
+impl DecodeMut for Cobs {
+    /// The next frame, decoded in place: its payload is
+    /// `src[start..start + len]` (the frame's code bytes rewritten into the
+    /// zeros they stand for); [`Decoded::Incomplete`] until its `0x00` arrives.
     ///
-    /// `0x00` bytes between frames are skipped. While a frame is incomplete,
-    /// at most `max + max / 254 + 1` of its bytes are kept buffered; while
-    /// an oversized frame is skipped, none.
+    /// `0x00` bytes between frames are skipped (consumed). While a frame is
+    /// incomplete, at most `max + max / 254 + 1` of its bytes are left
+    /// unconsumed; while an oversized frame is skipped, none.
     ///
     /// # Errors
     ///
@@ -290,129 +326,149 @@ impl Decoder for Cobs {
     ///   end; the frame is consumed.
     ///
     /// Both leave the codec ready for the next frame.
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+    #[inline]
+    fn decode_in_place(&mut self, src: &mut [u8]) -> Decoded {
+        let mut skipped = 0;
         if self.discarding {
             match memchr(0, src) {
                 Some(i) => {
-                    src.advance(i + 1);
+                    skipped = i + 1;
                     self.discarding = false;
                 }
                 None => {
-                    src.clear();
-                    return Ok(None);
+                    return Decoded::Incomplete {
+                        consumed: src.len(),
+                    };
                 }
             }
         }
         if self.scanned == 0 {
             // Bare zeros are empty encoded frames: not frames at all.
-            let start = src.iter().position(|&b| b != 0).unwrap_or(src.len());
-            src.advance(start);
-            if src.is_empty() {
-                return Ok(None);
+            skipped += src[skipped..]
+                .iter()
+                .position(|&b| b != 0)
+                .unwrap_or(src.len() - skipped);
+            if skipped == src.len() {
+                return Decoded::Incomplete { consumed: skipped };
             }
         }
-
-        let bound = self.max_encoded_len();
-        let window = src.len().min(bound.saturating_add(1));
-        if let Some(i) = memchr(0, &src[self.scanned..window]) {
-            let end = self.scanned + i;
-            self.scanned = 0;
-            let mut frame = src.split_to(end + 1);
-            return match decode_in_place(&mut frame[..end]) {
-                Err(offset) => Err(Error::InvalidCobs { offset }),
-                Ok(len) if len > self.max_frame_len => Err(self.too_long(len)),
-                Ok(len) => {
-                    frame.truncate(1 + len);
-                    frame.advance(1);
-                    Ok(Some(frame.freeze()))
-                }
-            };
-        }
-        if window <= bound {
-            self.scanned = window;
-            return Ok(None);
-        }
-
-        // More than `bound` encoded bytes and no end: oversized whatever
-        // follows. Drop what has arrived of it, and the rest as it arrives.
-        self.scanned = 0;
-        let seen = memchr(0, &src[window..]).map_or(src.len(), |i| window + i);
-        let len = decoded_len(&src[..seen]);
-        if seen < src.len() {
-            src.advance(seen + 1);
-        } else {
-            src.clear();
-            self.discarding = true;
-        }
-        Err(self.too_long(len))
+        self.next(&mut src[skipped..]).after_skipping(skipped)
     }
 
-    /// Like [`decode`](Self::decode), at the end of the stream.
+    /// Like [`decode_in_place`](Self::decode_in_place), at the end of the
+    /// stream.
     ///
     /// # Errors
     ///
-    /// As [`decode`](Self::decode), and [`Error::Truncated`] if bytes of an
-    /// unfinished frame (no `0x00` yet) are left; they are cleared, so the next
-    /// call returns `Ok(None)`. The rest of an oversized frame being skipped
-    /// is dropped silently: the frame was already reported. The codec is then
-    /// ready for a new stream (as `UdpFramed` uses it, one datagram after
-    /// another).
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-        match self.decode(src) {
-            Ok(Some(frame)) => return Ok(Some(frame)),
-            Ok(None) => {}
-            Err(e) => {
-                if src.is_empty() {
+    /// As [`decode_in_place`](Self::decode_in_place), and [`Error::Truncated`]
+    /// if bytes of an unfinished frame (no `0x00` yet) are left; all of them
+    /// are consumed. The rest of an oversized frame being skipped is consumed
+    /// silently: the frame was already reported. The codec is then ready for
+    /// a new stream (as `UdpFramed` uses it, one datagram after another).
+    fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
+        let answer = self.decode_in_place(src);
+        match answer {
+            Decoded::Frame { .. } => answer,
+            Decoded::Error { consumed, .. } => {
+                if consumed == src.len() {
                     // Nothing more will come to discard.
                     self.discarding = false;
                 }
-                return Err(e);
+                answer
+            }
+            Decoded::Incomplete { consumed } => {
+                self.scanned = 0;
+                if self.discarding {
+                    // `decode_in_place` consumed all of it.
+                    self.discarding = false;
+                    return answer;
+                }
+                Decoded::truncated(src.len() - consumed).after_skipping(consumed)
             }
         }
-        self.scanned = 0;
-        if self.discarding {
-            self.discarding = false;
-            src.clear();
-            return Ok(None);
+    }
+}
+
+impl Encode for Cobs {
+    /// The exact size of the encoding with its final `0x00`: the payload
+    /// without its zeros, plus one code byte per group, plus one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FrameTooLong`] for a payload over the limit.
+    #[inline]
+    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
+        if payload.len() > self.max_frame_len {
+            return Err(self.too_long(payload.len()));
         }
-        if src.is_empty() {
-            return Ok(None);
+        Ok(encoded_len(payload))
+    }
+
+    /// Encodes `payload` straight into `out`, one run of non-zero bytes at
+    /// a time: its full 254-byte groups, then a group for the rest of it,
+    /// whose code stands for the zero after the run.
+    #[inline]
+    fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
+        let mut rest = payload;
+        loop {
+            let zero = memchr(0, rest);
+            let run = zero.unwrap_or(rest.len());
+            let mut tail = &rest[..run];
+            while tail.len() >= 254 {
+                out.push_byte(FULL_GROUP);
+                out.push_slice(&tail[..254]);
+                tail = &tail[254..];
+            }
+            if zero.is_none() && tail.is_empty() && run > 0 {
+                // Like the `cobs` crate: no empty group after a full last
+                // group.
+                break;
+            }
+            // `tail` is under 254 bytes: the code fits. It stands for the
+            // zero after the run, if there is one.
+            out.push_byte(tail.len() as u8 + 1);
+            out.push_slice(tail);
+            match zero {
+                Some(at) => rest = &rest[at + 1..],
+                None => break,
+            }
         }
-        let buffered = src.len();
-        src.clear();
-        Err(Error::Truncated { buffered })
+        out.push_byte(0);
     }
 }
 
-/// Encodes one payload as COBS followed by `0x00`.
+/// The size of `payload` encoded, with its final `0x00`.
 ///
-/// # Errors
-///
-/// [`Error::FrameTooLong`] for a payload over the limit; nothing is written.
-impl Encoder<Bytes> for Cobs {
-    type Error = Error;
-
-    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(&item, dst)
+/// Each zero of the payload becomes the code byte of the group it ends, and
+/// the last group has a code byte of its own; so a payload that takes no
+/// full (`0xFF`) group, as every payload under 254 bytes, is 2 bytes longer
+/// encoded. A run of `r` non-zero bytes takes `r / 254` full groups, except
+/// that a last run of a non-empty multiple of 254 bytes needs no group after
+/// its last full one.
+#[inline]
+fn encoded_len(payload: &[u8]) -> usize {
+    let mut len = payload.len() + 2;
+    if payload.len() < 254 {
+        return len;
     }
+    let mut rest = payload;
+    while let Some(zero) = memchr(0, rest) {
+        len += zero / 254;
+        rest = &rest[zero + 1..];
+    }
+    let last = rest.len();
+    len += last / 254;
+    if last > 0 && last.is_multiple_of(254) {
+        len -= 1;
+    }
+    len
 }
 
-/// Encodes one payload as COBS followed by `0x00`.
-///
-/// # Errors
-///
-/// [`Error::FrameTooLong`] for a payload over the limit; nothing is written.
-impl<'a> Encoder<&'a [u8]> for Cobs {
-    type Error = Error;
-
-    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(item, dst)
-    }
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "tokio"))]
 mod tests {
     use super::*;
+    use bytes::BytesMut;
+    use tokio_util::codec::{Decoder, Encoder};
 
     fn encode(payload: &[u8]) -> Vec<u8> {
         let mut buf = BytesMut::new();

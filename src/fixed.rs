@@ -14,10 +14,8 @@
 //! stream to resynchronise on. Use it for fixed-size records (sensor samples,
 //! game ticks, the `time` protocol's 4-byte answer).
 
-use bytes::{Buf, Bytes, BytesMut};
-use tokio_util::codec::{Decoder, Encoder};
-
 use crate::error::{ConfigError, Error, reason};
+use crate::framing::{Decode, Decoded, Encode, Output};
 
 /// Frames of exactly `n` bytes each, with no header or delimiter.
 ///
@@ -51,6 +49,26 @@ use crate::error::{ConfigError, Error, reason};
 /// assert_eq!(codec.decode(&mut buf)?.unwrap(), "ping");
 /// assert_eq!(codec.decode(&mut buf)?.unwrap(), "pong");
 /// assert_eq!(codec.decode(&mut buf)?, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// The same with the framing core alone (`no_std`, no allocation): encode
+/// into a stack buffer, find the frames in it.
+///
+/// ```
+/// use framewise::{Decode, Decoded, Encode, FixedLength};
+///
+/// let mut codec = FixedLength::new(4)?;
+/// let mut wire = [0u8; 10];
+/// let n = codec.encode_to_slice(b"ping", &mut wire)?;
+/// wire[n..n + 3].copy_from_slice(b"pon"); // and a partial frame
+/// let received = &wire[..n + 3];
+///
+/// let Decoded::Frame { start, len, consumed } = codec.decode_slice(received) else {
+///     panic!("a whole frame is there");
+/// };
+/// assert_eq!(&received[start..start + len], b"ping");
+/// assert!(matches!(codec.decode_slice(&received[consumed..]), Decoded::Incomplete { consumed: 0 }));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,9 +137,45 @@ impl FixedLength {
     pub fn max_frame_len(&self) -> usize {
         self.len
     }
+}
 
-    /// Write `payload` to `dst` if it is exactly one frame long.
-    fn encode_slice(&self, payload: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
+impl Decode for FixedLength {
+    /// The next `n` bytes as a frame, or [`Decoded::Incomplete`] while fewer
+    /// are there.
+    ///
+    /// Never an error: every byte sequence is a valid stream of fixed-length
+    /// frames.
+    #[inline]
+    fn decode_slice(&mut self, src: &[u8]) -> Decoded {
+        if src.len() < self.len {
+            return Decoded::Incomplete { consumed: 0 };
+        }
+        Decoded::Frame {
+            start: 0,
+            len: self.len,
+            consumed: self.len,
+        }
+    }
+
+    /// Like [`decode_slice`](Self::decode_slice), at the end of the stream:
+    /// fewer than `n` bytes (but more than none) are [`Error::Truncated`], and
+    /// all of them are consumed.
+    fn decode_slice_eof(&mut self, src: &[u8]) -> Decoded {
+        match self.decode_slice(src) {
+            Decoded::Incomplete { .. } => Decoded::truncated(src.len()),
+            frame => frame,
+        }
+    }
+}
+
+impl Encode for FixedLength {
+    /// `n`, for an item of exactly `n` bytes: it is written unchanged.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unencodable`] if the item is not exactly `n` bytes long.
+    #[inline]
+    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
         if payload.len() != self.len {
             return Err(Error::Unencodable {
                 reason: reason!(
@@ -131,78 +185,20 @@ impl FixedLength {
                 ),
             });
         }
-        dst.extend_from_slice(payload);
-        Ok(())
+        Ok(self.len)
+    }
+
+    #[inline]
+    fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
+        out.push_slice(payload);
     }
 }
 
-impl Decoder for FixedLength {
-    type Item = Bytes;
-    type Error = Error;
-
-    /// Split off the next `n` bytes, or `Ok(None)` while fewer are buffered.
-    ///
-    /// # Errors
-    ///
-    /// Never: every byte sequence is a valid stream of fixed-length frames.
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-        if src.len() < self.len {
-            return Ok(None);
-        }
-        Ok(Some(src.split_to(self.len).freeze()))
-    }
-
-    /// Like [`decode`](Self::decode), at the end of the stream.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Truncated`] if fewer than `n` bytes (but more than none) are
-    /// left; those bytes are cleared from `src`, so the next call returns
-    /// `Ok(None)`.
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-        if let Some(frame) = self.decode(src)? {
-            return Ok(Some(frame));
-        }
-        if src.is_empty() {
-            return Ok(None);
-        }
-        let buffered = src.len();
-        src.advance(buffered);
-        Err(Error::Truncated { buffered })
-    }
-}
-
-/// Encodes one frame of exactly `n` bytes.
-///
-/// # Errors
-///
-/// [`Error::Unencodable`] if the item is not exactly `n` bytes long; nothing
-/// is written.
-impl Encoder<Bytes> for FixedLength {
-    type Error = Error;
-
-    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(&item, dst)
-    }
-}
-
-/// Encodes one frame of exactly `n` bytes.
-///
-/// # Errors
-///
-/// [`Error::Unencodable`] if the item is not exactly `n` bytes long; nothing
-/// is written.
-impl<'a> Encoder<&'a [u8]> for FixedLength {
-    type Error = Error;
-
-    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(item, dst)
-    }
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "tokio"))]
 mod tests {
     use super::*;
+    use bytes::{Bytes, BytesMut};
+    use tokio_util::codec::{Decoder, Encoder};
 
     #[test]
     fn zero_length_is_a_config_error() {

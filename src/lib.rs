@@ -218,17 +218,16 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
-#[cfg(feature = "tokio")]
+// INTERIM: `std` once Delimited and Lines build without tokio (see src/any.rs).
+#[cfg(feature = "std")]
 mod any;
 #[cfg(feature = "tokio")]
 pub mod blocking;
-#[cfg(feature = "tokio")]
 mod cobs;
 mod delimited;
 #[cfg(feature = "demo")]
 pub mod demo;
 mod error;
-#[cfg(feature = "tokio")]
 mod fixed;
 pub mod framing;
 mod length;
@@ -237,21 +236,18 @@ mod lines;
 pub mod net;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 mod owned;
-#[cfg(feature = "tokio")]
 mod raw;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
 
-#[cfg(feature = "tokio")]
-pub use crate::any::AnyCodec;
-#[cfg(feature = "tokio")]
+// INTERIM: `std`, as `mod any`.
+#[cfg(feature = "std")]
+pub use crate::any::{AnyCodec, CodecKind};
 pub use crate::cobs::Cobs;
 pub use crate::delimited::{Delimited, DelimitedBuilder};
 pub use crate::error::{ConfigError, Error, Reason, SettingReason};
-#[cfg(feature = "tokio")]
 pub use crate::fixed::FixedLength;
 pub use crate::framing::{Decode, DecodeMut, Decoded, Encode, Output, SliceOutput};
 pub use crate::length::{Endian, LengthPrefixed, LengthPrefixedBuilder, Width};
 pub use crate::lines::Lines;
-#[cfg(feature = "tokio")]
 pub use crate::raw::Raw;

@@ -13,10 +13,8 @@
 //! exists to show it. It is also the right codec for datagrams (UDP), where
 //! the transport already keeps each message whole: one datagram, one frame.
 
-use bytes::{Bytes, BytesMut};
-use tokio_util::codec::{Decoder, Encoder};
-
 use crate::error::Error;
+use crate::framing::{Decode, Decoded, Encode, Output};
 
 /// The default limit of a raw frame: 64 KiB.
 ///
@@ -57,6 +55,19 @@ pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
 /// assert_eq!(codec.decode(&mut wire)?.unwrap(), "helloworld");
 /// assert_eq!(codec.decode(&mut wire)?, None);
 /// # Ok::<(), framewise::Error>(())
+/// ```
+///
+/// With the framing core alone (`no_std`): one received datagram is one
+/// frame, all of it.
+///
+/// ```
+/// use framewise::{Decode, Decoded, Raw};
+///
+/// let datagram = b"hello";
+/// assert!(matches!(
+///     Raw::new().decode_slice_eof(datagram),
+///     Decoded::Frame { start: 0, len: 5, consumed: 5 }
+/// ));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Raw {
@@ -117,9 +128,56 @@ impl Raw {
     pub fn max_frame_len(&self) -> usize {
         self.max_frame_len
     }
+}
 
-    /// Write `payload` as is, if it is non-empty and within the limit.
-    fn encode_slice(&self, payload: &[u8], dst: &mut BytesMut) -> Result<(), Error> {
+impl Default for Raw {
+    /// Same as [`Raw::new`].
+    fn default() -> Self {
+        Raw::new()
+    }
+}
+
+impl Decode for Raw {
+    /// Everything in `src` (at most the limit) as one frame, or
+    /// [`Decoded::Incomplete`] if `src` is empty.
+    ///
+    /// Never an error.
+    #[inline]
+    fn decode_slice(&mut self, src: &[u8]) -> Decoded {
+        if src.is_empty() {
+            return Decoded::Incomplete { consumed: 0 };
+        }
+        let n = src.len().min(self.max_frame_len);
+        Decoded::Frame {
+            start: 0,
+            len: n,
+            consumed: n,
+        }
+    }
+
+    /// The same as [`decode_slice`](Self::decode_slice): what is left is a
+    /// frame, then [`Decoded::Incomplete`].
+    ///
+    /// An empty datagram therefore yields no frame (tokio-util's `UdpFramed`
+    /// calls `decode_eof` until it returns `Ok(None)`, so an empty frame for an
+    /// empty buffer would repeat forever).
+    ///
+    /// Never an error.
+    fn decode_slice_eof(&mut self, src: &[u8]) -> Decoded {
+        self.decode_slice(src)
+    }
+}
+
+impl Encode for Raw {
+    /// The payload's own length: it is written as is.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FrameTooLong`] for a payload over the limit, and
+    /// [`Error::Unencodable`] for an empty one, which writes no bytes and
+    /// could not be decoded back.
+    #[inline]
+    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
         if payload.len() > self.max_frame_len {
             return Err(Error::FrameTooLong {
                 len: payload.len() as u64,
@@ -131,82 +189,20 @@ impl Raw {
                 reason: "raw framing cannot carry an empty payload: it writes no bytes".into(),
             });
         }
-        dst.extend_from_slice(payload);
-        Ok(())
+        Ok(payload.len())
+    }
+
+    #[inline]
+    fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
+        out.push_slice(payload);
     }
 }
 
-impl Default for Raw {
-    /// Same as [`Raw::new`].
-    fn default() -> Self {
-        Raw::new()
-    }
-}
-
-impl Decoder for Raw {
-    type Item = Bytes;
-    type Error = Error;
-
-    /// Everything buffered (at most the limit) as one frame, or `Ok(None)` if
-    /// nothing is buffered.
-    ///
-    /// # Errors
-    ///
-    /// Never.
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-        if src.is_empty() {
-            return Ok(None);
-        }
-        let n = src.len().min(self.max_frame_len);
-        Ok(Some(src.split_to(n).freeze()))
-    }
-
-    /// The same as [`decode`](Self::decode): what is left is a frame, then
-    /// `Ok(None)`.
-    ///
-    /// An empty datagram therefore yields no frame (tokio-util's `UdpFramed`
-    /// calls `decode_eof` until it returns `Ok(None)`, so an empty frame for an
-    /// empty buffer would repeat forever).
-    ///
-    /// # Errors
-    ///
-    /// Never.
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-        self.decode(src)
-    }
-}
-
-/// Writes the payload as is.
-///
-/// # Errors
-///
-/// [`Error::FrameTooLong`] for a payload over the limit, and
-/// [`Error::Unencodable`] for an empty one; nothing is written.
-impl Encoder<Bytes> for Raw {
-    type Error = Error;
-
-    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(&item, dst)
-    }
-}
-
-/// Writes the payload as is.
-///
-/// # Errors
-///
-/// [`Error::FrameTooLong`] for a payload over the limit, and
-/// [`Error::Unencodable`] for an empty one; nothing is written.
-impl<'a> Encoder<&'a [u8]> for Raw {
-    type Error = Error;
-
-    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<(), Error> {
-        self.encode_slice(item, dst)
-    }
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "tokio"))]
 mod tests {
     use super::*;
+    use bytes::{Bytes, BytesMut};
+    use tokio_util::codec::{Decoder, Encoder};
 
     #[test]
     fn empty_buffer_is_no_frame() {

@@ -53,7 +53,14 @@ macro_rules! bytes_codecs {
     )*};
 }
 
-bytes_codecs!(crate::LengthPrefixed, crate::Delimited);
+bytes_codecs!(
+    crate::LengthPrefixed,
+    crate::Delimited,
+    crate::FixedLength,
+    crate::Cobs,
+    crate::Raw,
+    crate::AnyCodec,
+);
 
 /// `Lines`: `String` lines, from the `&str` the core has already checked.
 #[inline]

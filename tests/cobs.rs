@@ -4,8 +4,9 @@
 mod common;
 
 use bytes::{Bytes, BytesMut};
+use common::in_place::run_in_place;
 use common::{Event, cuts_strategy, encode_all, run};
-use framewise::{Cobs, Error};
+use framewise::{Cobs, DecodeMut, Decoded, Encode, Error};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -492,4 +493,116 @@ fn cobs_default_limit_is_one_mib() {
     let wire = encode_ours(&payload);
     let out = run(&mut Cobs::new(), &wire, &[4096, 500_000]);
     assert_eq!(frames_of(&out.events), [payload]);
+}
+
+proptest! {
+    /// The core, decoding in place in a plain buffer, gives what the naive
+    /// decoder gives, and exactly what the tokio-util adapter gives.
+    #[test]
+    fn cobs_in_place_matches_naive_and_tokio(
+        data in soup(),
+        max in prop_oneof![0usize..40, Just(1024 * 1024)],
+        cuts in cuts_strategy(400),
+    ) {
+        let core = run_in_place(&mut Cobs::new().with_max_frame_len(max), &data, &cuts);
+        prop_assert!(core.max_buffered <= bound(max), "{} buffered", core.max_buffered);
+        check(&core.events, &naive(&data, max), max)?;
+        let tokio = run(&mut Cobs::new().with_max_frame_len(max), &data, &cuts);
+        prop_assert_eq!(core.max_buffered, tokio.max_buffered);
+        prop_assert_eq!(core.events, tokio.events);
+    }
+
+    /// `encoded_len` is the exact size (the `cobs` crate's encoding plus the
+    /// final zero), and `encode_to_slice` writes exactly that, or nothing.
+    #[test]
+    fn cobs_encoded_len_is_exact(p in payload(), spare in 0usize..4) {
+        let codec = Cobs::new();
+        let theirs = encode_theirs(&p);
+        prop_assert_eq!(codec.encoded_len(&p).unwrap(), theirs.len());
+        let mut dst = vec![0xAA; theirs.len() + spare];
+        let n = codec.encode_to_slice(&p, &mut dst).unwrap();
+        prop_assert_eq!(&dst[..n], &theirs[..]);
+        prop_assert!(dst[n..].iter().all(|&b| b == 0xAA));
+        let mut short = vec![0xAA; theirs.len() - 1];
+        let err = codec.encode_to_slice(&p, &mut short).unwrap_err();
+        prop_assert_eq!(
+            err.to_string(),
+            format!(
+                "output buffer of {} bytes is too small for a frame of {}",
+                theirs.len() - 1,
+                theirs.len()
+            )
+        );
+        prop_assert!(short.iter().all(|&b| b == 0xAA));
+    }
+}
+
+#[test]
+fn cobs_decode_in_place_rewrites_only_its_frame() {
+    let mut codec = Cobs::new();
+    let mut rx = *b"\x00\x03\x11\x22\x02\x33\x00\x02\x44\x00";
+    let answer = codec.decode_in_place(&mut rx);
+    // The zero before the frame is skipped with it.
+    assert!(
+        matches!(
+            answer,
+            Decoded::Frame {
+                start: 2,
+                len: 4,
+                consumed: 7
+            }
+        ),
+        "{answer:?}"
+    );
+    assert_eq!(&rx[2..6], b"\x11\x22\x00\x33");
+    assert_eq!(&rx[7..], b"\x02\x44\x00");
+    let answer = codec.decode_in_place(&mut rx[7..]);
+    assert!(
+        matches!(
+            answer,
+            Decoded::Frame {
+                start: 1,
+                len: 1,
+                consumed: 3
+            }
+        ),
+        "{answer:?}"
+    );
+    assert_eq!(rx[8], 0x44);
+}
+
+#[test]
+fn cobs_slice_encoder_refusals_write_nothing() {
+    let codec = Cobs::new().with_max_frame_len(3);
+    let mut dst = [0xAA; 16];
+    let err = codec
+        .encode_to_slice(b"\x00\x00\x00\x00", &mut dst)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "frame of 4 bytes exceeds the limit of 3");
+    assert_eq!(dst, [0xAA; 16]);
+    assert_eq!(codec.encode_to_slice(b"\x00\x00\x00", &mut dst).unwrap(), 5);
+    assert_eq!(&dst[..5], b"\x01\x01\x01\x01\x00");
+}
+
+#[test]
+fn cobs_in_place_eof_partial_frame_is_truncated_and_consumed() {
+    let mut codec = Cobs::new();
+    let mut rx = *b"\x00\x00\x03ab";
+    let answer = codec.decode_in_place_eof(&mut rx);
+    assert!(
+        matches!(
+            answer,
+            Decoded::Error {
+                consumed: 5,
+                error: Error::Truncated { buffered: 3 }
+            }
+        ),
+        "{answer:?}"
+    );
+    // Zeros alone are nothing, and consumed.
+    let answer = codec.decode_in_place_eof(&mut [0, 0]);
+    assert!(
+        matches!(answer, Decoded::Incomplete { consumed: 2 }),
+        "{answer:?}"
+    );
 }

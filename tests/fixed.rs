@@ -3,8 +3,9 @@
 mod common;
 
 use bytes::{Bytes, BytesMut};
+use common::in_place::run_in_place;
 use common::{Event, cuts_strategy, encode_all, run};
-use framewise::{ConfigError, Error, FixedLength};
+use framewise::{ConfigError, Decode, Decoded, Encode, Error, FixedLength};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -163,4 +164,89 @@ fn fixed_eof_with_partial_frame_is_truncated_and_cleared() {
 fn fixed_eof_on_empty_buffer() {
     let mut codec = FixedLength::new(5).unwrap();
     assert_eq!(codec.decode_eof(&mut BytesMut::new()).unwrap(), None);
+}
+
+proptest! {
+    /// The core on a plain buffer gives what the naive reference gives, and
+    /// exactly what the tokio-util adapter gives.
+    #[test]
+    fn fixed_in_place_matches_naive_and_tokio(
+        n in 1usize..40,
+        data in proptest::collection::vec(any::<u8>(), 0..300),
+        cuts in cuts_strategy(300),
+    ) {
+        let core = run_in_place(&mut FixedLength::new(n).unwrap(), &data, &cuts);
+        prop_assert!(core.max_buffered < n);
+        prop_assert_eq!(to_vecs(core.events.clone()), naive(&data, n));
+        let tokio = run(&mut FixedLength::new(n).unwrap(), &data, &cuts);
+        prop_assert_eq!(core.events, tokio.events);
+    }
+
+    #[test]
+    fn fixed_encode_to_slice_writes_the_item((n, items) in items_strategy()) {
+        let codec = FixedLength::new(n).unwrap();
+        let mut dst = vec![0u8; n * items.len()];
+        let mut at = 0;
+        for item in &items {
+            prop_assert_eq!(codec.encoded_len(item).unwrap(), n);
+            at += codec.encode_to_slice(item, &mut dst[at..]).unwrap();
+        }
+        prop_assert_eq!(dst, items.concat());
+    }
+}
+
+#[test]
+fn fixed_core_frames_and_eof() {
+    let mut codec = FixedLength::new(3).unwrap();
+    let answer = codec.decode_slice(b"abcd");
+    assert!(
+        matches!(
+            answer,
+            Decoded::Frame {
+                start: 0,
+                len: 3,
+                consumed: 3
+            }
+        ),
+        "{answer:?}"
+    );
+    assert!(matches!(
+        codec.decode_slice(b"d"),
+        Decoded::Incomplete { consumed: 0 }
+    ));
+    let answer = codec.decode_slice_eof(b"d");
+    assert!(
+        matches!(
+            answer,
+            Decoded::Error {
+                consumed: 1,
+                error: Error::Truncated { buffered: 1 }
+            }
+        ),
+        "{answer:?}"
+    );
+    assert!(matches!(
+        codec.decode_slice_eof(b""),
+        Decoded::Incomplete { consumed: 0 }
+    ));
+}
+
+#[test]
+fn fixed_slice_encoder_refusals_write_nothing() {
+    let codec = FixedLength::new(2).unwrap();
+    let mut dst = [0xAA; 4];
+    let err = codec.encode_to_slice(b"abc", &mut dst).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot encode frame: a fixed-length frame must be exactly 2 bytes, got 3"
+    );
+    let err = codec.encode_to_slice(b"ab", &mut dst[..1]).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::BufferTooSmall {
+            needed: 2,
+            available: 1
+        }
+    ));
+    assert_eq!(dst, [0xAA; 4]);
 }

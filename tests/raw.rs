@@ -3,8 +3,9 @@
 mod common;
 
 use bytes::{Bytes, BytesMut};
+use common::in_place::run_in_place;
 use common::{Event, chunks, cuts_strategy, encode_all, run};
-use framewise::{Error, Raw};
+use framewise::{Decode, Decoded, Encode, Error, Raw};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -144,4 +145,67 @@ fn raw_eof_returns_what_is_left_then_none() {
 fn raw_zero_limit_is_one() {
     let codec = Raw::new().with_max_frame_len(0);
     assert_eq!(codec.max_frame_len(), 1);
+}
+
+proptest! {
+    /// The core on a plain buffer: each read handed out as it came, exactly
+    /// as the tokio-util adapter does.
+    #[test]
+    fn raw_in_place_matches_naive_and_tokio(
+        data in proptest::collection::vec(any::<u8>(), 0..500),
+        max in 1usize..200,
+        cuts in cuts_strategy(500),
+    ) {
+        let core = run_in_place(&mut Raw::new().with_max_frame_len(max), &data, &cuts);
+        prop_assert_eq!(core.max_buffered, 0);
+        prop_assert_eq!(frames(&core.events), naive(&data, &cuts, max));
+        let tokio = run(&mut Raw::new().with_max_frame_len(max), &data, &cuts);
+        prop_assert_eq!(core.events, tokio.events);
+    }
+}
+
+#[test]
+fn raw_core_empty_input_is_no_frame_even_at_eof() {
+    let mut codec = Raw::new();
+    assert!(matches!(
+        codec.decode_slice(b""),
+        Decoded::Incomplete { consumed: 0 }
+    ));
+    assert!(matches!(
+        codec.decode_slice_eof(b""),
+        Decoded::Incomplete { consumed: 0 }
+    ));
+    let answer = codec.decode_slice_eof(b"dgram");
+    assert!(
+        matches!(
+            answer,
+            Decoded::Frame {
+                start: 0,
+                len: 5,
+                consumed: 5
+            }
+        ),
+        "{answer:?}"
+    );
+}
+
+#[test]
+fn raw_slice_encoder_refusals_write_nothing() {
+    let codec = Raw::new().with_max_frame_len(3);
+    let mut dst = [0xAA; 4];
+    let err = codec.encode_to_slice(b"abcd", &mut dst).unwrap_err();
+    assert_eq!(err.to_string(), "frame of 4 bytes exceeds the limit of 3");
+    let err = codec.encode_to_slice(b"", &mut dst).unwrap_err();
+    assert!(matches!(err, Error::Unencodable { .. }), "{err:?}");
+    let err = codec.encode_to_slice(b"abc", &mut dst[..2]).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::BufferTooSmall {
+            needed: 3,
+            available: 2
+        }
+    ));
+    assert_eq!(dst, [0xAA; 4]);
+    assert_eq!(codec.encode_to_slice(b"abc", &mut dst).unwrap(), 3);
+    assert_eq!(&dst[..3], b"abc");
 }

@@ -11,6 +11,8 @@ use bytes::BytesMut;
 use proptest::prelude::*;
 use tokio_util::codec::Decoder;
 
+pub mod in_place;
+
 /// One thing a decoder said: a frame, or an error rendered as text (errors are
 /// compared across splits by their Display, which carries every number).
 #[derive(Debug, Clone, PartialEq, Eq)]
