@@ -193,10 +193,12 @@
 
 #[cfg(feature = "tokio")]
 mod any;
+mod ascii;
 #[cfg(feature = "tokio")]
 pub mod blocking;
 #[cfg(feature = "tokio")]
 mod cobs;
+mod crc;
 #[cfg(feature = "tokio")]
 mod delimited;
 #[cfg(feature = "demo")]
@@ -214,13 +216,17 @@ pub mod net;
 mod owned;
 #[cfg(feature = "tokio")]
 mod raw;
+mod slip;
+mod stuffed;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
 
 #[cfg(feature = "tokio")]
 pub use crate::any::AnyCodec;
+pub use crate::ascii::{HexLength, Netstring, OctetCounting};
 #[cfg(feature = "tokio")]
 pub use crate::cobs::Cobs;
+pub use crate::crc::{Crc, CrcAlgorithm};
 #[cfg(feature = "tokio")]
 pub use crate::delimited::{Delimited, DelimitedBuilder};
 pub use crate::error::{ConfigError, Error, Reason, SettingReason};
@@ -232,3 +238,5 @@ pub use crate::length::{Endian, LengthPrefixed, LengthPrefixedBuilder, Width};
 pub use crate::lines::Lines;
 #[cfg(feature = "tokio")]
 pub use crate::raw::Raw;
+pub use crate::slip::Slip;
+pub use crate::stuffed::{Stuffed, Stuffing};

@@ -17,7 +17,11 @@ use crate::owned;
 /// `Decoder` with `Bytes` frames and `Encoder<Bytes>` + `Encoder<&[u8]>`.
 macro_rules! bytes_codecs {
     ($($codec:ty),* $(,)?) => {$(
-        impl Decoder for $codec {
+        bytes_codecs!(@impl [] $codec);
+    )*};
+    // A generic codec: `bytes_codecs!(@impl [C: Bound] Wrapper<C>)`.
+    (@impl [$($generics:tt)*] $codec:ty) => {
+        impl<$($generics)*> Decoder for $codec {
             type Item = Bytes;
             type Error = Error;
 
@@ -31,7 +35,7 @@ macro_rules! bytes_codecs {
             }
         }
 
-        impl Encoder<Bytes> for $codec {
+        impl<$($generics)*> Encoder<Bytes> for $codec {
             type Error = Error;
 
             #[inline]
@@ -40,7 +44,7 @@ macro_rules! bytes_codecs {
             }
         }
 
-        impl Encoder<&[u8]> for $codec {
+        impl<$($generics)*> Encoder<&[u8]> for $codec {
             type Error = Error;
 
             #[inline]
@@ -48,7 +52,15 @@ macro_rules! bytes_codecs {
                 owned::encode(self, item, dst)
             }
         }
-    )*};
+    };
 }
 
 bytes_codecs!(crate::LengthPrefixed);
+bytes_codecs!(
+    crate::Slip,
+    crate::Stuffed,
+    crate::Netstring,
+    crate::OctetCounting,
+    crate::HexLength,
+);
+bytes_codecs!(@impl [C: crate::DecodeMut + crate::Encode] crate::Crc<C>);
