@@ -716,7 +716,7 @@ impl Stuffed {
     /// ```
     /// use framewise::Stuffed;
     ///
-    /// let codec = Stuffed::hdlc_like(0xAA, 0xAB, 0x01)?;
+    /// let codec = Stuffed::hdlc_like(0xC0, 0xDB, 0x20)?;
     /// assert!(Stuffed::hdlc_like(0x7E, 0x7D, 0x03).is_err()); // 7E ^ 03 = 7D
     /// # Ok::<(), framewise::ConfigError>(())
     /// ```
