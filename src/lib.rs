@@ -77,6 +77,12 @@
 //! | [`FixedLength`] | after n bytes | `[n bytes]` |
 //! | [`Cobs`] | at `0x00`; payload byte-stuffed to hold no zero | `[cobs(payload)][00]` |
 //! | [`Raw`] | nowhere: each read is a frame (the problem itself; UDP datagrams) | `[bytes]` |
+//! | [`Slip`] | at `0xC0` (RFC 1055); `C0`/`DB` escaped | `[slip(payload)][C0]` |
+//! | [`Stuffed`] | at a flag (HDLC-like, RFC 1662) or `DLE ETX` | `[7E][stuffed][7E]`, `[10 02][stuffed][10 03]` |
+//! | [`Netstring`] | after the announced decimal length | `12:hello world!,` |
+//! | [`OctetCounting`] | after the announced decimal length (RFC 6587, syslog) | `5 hello` |
+//! | [`HexLength`] | after the announced hex length (adb) | `000Chost:version` |
+//! | [`Crc`] | wherever its inner codec ends a frame; checks a CRC trailer | `inner(payload ‖ crc)` |
 //! | [`AnyCodec`] | any of the above, chosen at run time from a spec such as `"length:u16le,max=4096"` | |
 //!
 //! ## Length-prefixed
@@ -150,6 +156,53 @@
 //! # use bytes::BytesMut; use tokio_util::codec::Decoder;
 //! let mut buf = BytesMut::from(&b"\x02\x11\x03\x22\x33\x00"[..]);
 //! assert_eq!(Cobs::new().decode(&mut buf)?.unwrap(), &b"\x11\x00\x22\x33"[..]);
+//! # Ok::<(), framewise::Error>(())
+//! ```
+//!
+//! ## SLIP and byte stuffing
+//!
+//! ```text
+//! Slip:            01 C0 02  ->  01 DB DC 02 | C0
+//! Stuffed::hdlc(): 01 7E 02  ->  7E | 01 7D 5E 02 | 7E
+//! Stuffed::dle():  01 10 02  ->  10 02 | 01 10 10 02 | 10 03
+//! ```
+//!
+//! ```
+//! # use framewise::Slip;
+//! # use bytes::BytesMut; use tokio_util::codec::Decoder;
+//! let mut buf = BytesMut::from(&b"\x01\xdb\xdc\x02\xc0"[..]);
+//! assert_eq!(Slip::new().decode(&mut buf)?.unwrap(), &b"\x01\xc0\x02"[..]);
+//! # Ok::<(), framewise::Error>(())
+//! ```
+//!
+//! ## ASCII lengths
+//!
+//! ```text
+//! Netstring:      5:hello,
+//! OctetCounting:  5 hello
+//! HexLength(4):   0005hello
+//! ```
+//!
+//! ```
+//! # use framewise::Netstring;
+//! # use bytes::BytesMut; use tokio_util::codec::Decoder;
+//! let mut buf = BytesMut::from(&b"5:a,b,c,0:,"[..]);
+//! assert_eq!(Netstring::new().decode(&mut buf)?.unwrap(), "a,b,c");
+//! # Ok::<(), framewise::Error>(())
+//! ```
+//!
+//! ## CRC trailers
+//!
+//! ```text
+//! Crc<LengthPrefixed>, CRC-16/XMODEM:  [00 00 00 0b][1 2 3 4 5 6 7 8 9][31 c3]
+//! ```
+//!
+//! ```
+//! # use framewise::{Crc, CrcAlgorithm, Slip};
+//! # use bytes::BytesMut; use tokio_util::codec::Decoder;
+//! let mut codec = Crc::new(Slip::new(), CrcAlgorithm::Crc16Xmodem);
+//! let mut buf = BytesMut::from(&b"123456789\x31\xc3\xc0"[..]);
+//! assert_eq!(codec.decode(&mut buf)?.unwrap(), "123456789");
 //! # Ok::<(), framewise::Error>(())
 //! ```
 //!
