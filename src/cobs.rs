@@ -409,32 +409,115 @@ impl Encode for Cobs {
     /// whose code stands for the zero after the run.
     #[inline]
     fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
-        let mut rest = payload;
-        loop {
-            let zero = memchr(0, rest);
-            let run = zero.unwrap_or(rest.len());
-            let mut tail = &rest[..run];
-            while tail.len() >= 254 {
-                out.push_byte(FULL_GROUP);
-                out.push_slice(&tail[..254]);
-                tail = &tail[254..];
-            }
-            if zero.is_none() && tail.is_empty() && run > 0 {
-                // Like the `cobs` crate: no empty group after a full last
-                // group.
-                break;
-            }
-            // `tail` is under 254 bytes: the code fits. It stands for the
-            // zero after the run, if there is one.
-            out.push_byte(tail.len() as u8 + 1);
-            out.push_slice(tail);
-            match zero {
-                Some(at) => rest = &rest[at + 1..],
-                None => break,
-            }
-        }
-        out.push_byte(0);
+        write_groups(Joined([payload, &[]]), out);
     }
+
+    /// The payload `head ‖ tail` (data and a CRC trailer, say), encoded
+    /// as one frame without joining the parts first.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FrameTooLong`] for a payload over the limit.
+    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        let len = head.len() + tail.len();
+        if len > self.max_frame_len {
+            return Err(self.too_long(len));
+        }
+        let mut count = Count(0);
+        write_groups(Joined([head, tail]), &mut count);
+        Ok(count.0)
+    }
+
+    fn write_frame_parts<O: Output + ?Sized>(
+        &self,
+        head: &[u8],
+        tail: &[u8],
+        _encoded_len: usize,
+        out: &mut O,
+    ) {
+        write_groups(Joined([head, tail]), out);
+    }
+}
+
+/// A payload given in two parts, read as one.
+#[derive(Clone, Copy)]
+struct Joined<'a>([&'a [u8]; 2]);
+
+impl Joined<'_> {
+    fn len(self) -> usize {
+        self.0[0].len() + self.0[1].len()
+    }
+
+    /// The first zero at or after `from`.
+    #[inline]
+    fn find_zero(self, from: usize) -> Option<usize> {
+        let [a, b] = self.0;
+        if from < a.len() {
+            if let Some(i) = memchr(0, &a[from..]) {
+                return Some(from + i);
+            }
+            return memchr(0, b).map(|i| a.len() + i);
+        }
+        memchr(0, &b[from - a.len()..]).map(|i| from + i)
+    }
+
+    /// Writes the bytes at `from..to`.
+    #[inline]
+    fn copy<O: Output + ?Sized>(self, from: usize, to: usize, out: &mut O) {
+        let [a, b] = self.0;
+        if from < a.len() {
+            out.push_slice(&a[from..to.min(a.len())]);
+        }
+        if to > a.len() {
+            out.push_slice(&b[from.max(a.len()) - a.len()..to - a.len()]);
+        }
+    }
+}
+
+/// Counts bytes instead of writing them: the exact size of an encoding.
+struct Count(usize);
+
+impl Output for Count {
+    fn push_slice(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+
+    fn push_byte(&mut self, _: u8) {
+        self.0 += 1;
+    }
+}
+
+/// The COBS encoder: each run of non-zero bytes as its full 254-byte
+/// groups, then a group for the rest of it, whose code stands for the zero
+/// after the run; then the final `0x00`.
+#[inline]
+fn write_groups<O: Output + ?Sized>(payload: Joined<'_>, out: &mut O) {
+    let n = payload.len();
+    let mut pos = 0;
+    loop {
+        let zero = payload.find_zero(pos);
+        let run_end = zero.unwrap_or(n);
+        let mut at = pos;
+        while run_end - at >= 254 {
+            out.push_byte(FULL_GROUP);
+            payload.copy(at, at + 254, out);
+            at += 254;
+        }
+        if zero.is_none() && at == run_end && run_end > pos {
+            // Like the `cobs` crate: no empty group after a full last
+            // group.
+            break;
+        }
+        // Under 254 bytes are left of the run: the code fits. It stands
+        // for the zero after the run, if there is one.
+        out.push_byte((run_end - at) as u8 + 1);
+        payload.copy(at, run_end, out);
+        match zero {
+            Some(z) => pos = z + 1,
+            None => break,
+        }
+    }
+    out.push_byte(0);
 }
 
 /// The size of `payload` encoded, with its final `0x00`.

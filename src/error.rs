@@ -76,6 +76,30 @@ pub enum Error {
         /// Offset in the encoded frame of the offending byte.
         offset: usize,
     },
+    /// A byte-stuffed frame ([`Slip`](crate::Slip),
+    /// [`Stuffed`](crate::Stuffed)) holds an escape byte followed by a byte
+    /// that cannot follow it; the frame was skipped.
+    InvalidEscape {
+        /// Offset in the stuffed frame (on the wire, after its opening
+        /// delimiter) of the byte after the escape byte.
+        offset: usize,
+    },
+    /// A frame's checksum trailer does not match its data
+    /// ([`Crc`](crate::Crc)); the frame was skipped.
+    ChecksumMismatch {
+        /// The checksum of the frame's data, as computed by the receiver.
+        expected: u64,
+        /// The checksum the frame carries in its trailer.
+        actual: u64,
+    },
+    /// A frame is too short to be valid (a [`Crc`](crate::Crc) frame
+    /// shorter than its trailer); the frame was skipped.
+    FrameTooShort {
+        /// The frame's length in bytes.
+        len: usize,
+        /// The fewest bytes a valid frame has.
+        min: usize,
+    },
     /// The encoder was given a payload it cannot frame; nothing was written.
     ///
     /// For example a payload that contains the delimiter, a `FixedLength`
@@ -150,6 +174,17 @@ impl fmt::Display for Error {
             Error::InvalidCobs { offset } => {
                 write!(f, "invalid cobs encoding at offset {offset} of the frame")
             }
+            Error::InvalidEscape { offset } => {
+                write!(f, "invalid escape sequence at offset {offset} of the frame")
+            }
+            Error::ChecksumMismatch { expected, actual } => write!(
+                f,
+                "checksum mismatch: the data gives {expected:#x}, the frame carries {actual:#x}"
+            ),
+            Error::FrameTooShort { len, min } => write!(
+                f,
+                "frame of {len} bytes is shorter than the minimum of {min}"
+            ),
             Error::Unencodable { reason } => write!(f, "cannot encode frame: {reason}"),
             Error::EncodeUnsupported { reason } => {
                 write!(f, "this codec configuration cannot encode: {reason}")

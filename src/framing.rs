@@ -313,6 +313,68 @@ pub trait Encode {
     /// `payload` and returned `encoded_len`.
     fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], encoded_len: usize, out: &mut O);
 
+    /// Like [`encoded_len`](Encode::encoded_len), for the payload
+    /// `head ‖ tail` given in two parts.
+    ///
+    /// This is how a wrapper appends bytes to a payload without copying it
+    /// into a buffer of its own (there is no allocator in the core):
+    /// [`Crc`](crate::Crc) encodes `data ‖ checksum` as the parts `data` and
+    /// `checksum`. A framing that writes its payload in one pass (a length
+    /// header then the bytes, or byte stuffing) overrides this pair of
+    /// methods and frames the two parts as one payload.
+    ///
+    /// The provided implementation needs no help from the framing when one
+    /// part is empty; when both hold bytes, it refuses with
+    /// [`Error::EncodeUnsupported`], since it could only join them by
+    /// allocating.
+    ///
+    /// # Errors
+    ///
+    /// The refusals of [`encoded_len`](Encode::encoded_len) for the joined
+    /// payload, and [`Error::EncodeUnsupported`] (see above).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{Encode, LengthPrefixed, Width};
+    ///
+    /// let codec = LengthPrefixed::builder().width(Width::U8).build()?;
+    /// let len = codec.encoded_len_parts(b"data", b"\x12\x34")?;
+    /// let mut wire = Vec::new();
+    /// codec.write_frame_parts(b"data", b"\x12\x34", len, &mut wire);
+    /// assert_eq!(wire, b"\x06data\x12\x34");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        match (head.is_empty(), tail.is_empty()) {
+            (_, true) => self.encoded_len(head),
+            (true, false) => self.encoded_len(tail),
+            (false, false) => Err(Error::EncodeUnsupported {
+                reason: "this framing cannot encode a payload given in two parts",
+            }),
+        }
+    }
+
+    /// Like [`write_frame`](Encode::write_frame), for the payload
+    /// `head ‖ tail`: exactly `encoded_len` bytes.
+    ///
+    /// Call only after [`encoded_len_parts`](Encode::encoded_len_parts)
+    /// accepted the two parts and returned `encoded_len`.
+    fn write_frame_parts<O: Output + ?Sized>(
+        &self,
+        head: &[u8],
+        tail: &[u8],
+        encoded_len: usize,
+        out: &mut O,
+    ) {
+        if tail.is_empty() {
+            self.write_frame(head, encoded_len, out);
+        } else {
+            debug_assert!(head.is_empty(), "the default accepts one part only");
+            self.write_frame(tail, encoded_len, out);
+        }
+    }
+
     /// Encodes `payload` into the front of `dst` and returns the bytes written.
     ///
     /// # Errors

@@ -29,6 +29,9 @@ pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 8 * 1024 * 1024;
 /// The longest unsigned LEB128 varint that encodes a `u64`.
 const MAX_VARINT_LEN: usize = 10;
 
+/// The largest value of a [`Width::Varint4`]: 28 bits.
+const MAX_VARINT4: u64 = (1 << 28) - 1;
+
 /// How the length field is written.
 ///
 /// # Examples
@@ -55,10 +58,23 @@ pub enum Width {
     U64,
     /// Unsigned LEB128, 1 to 10 bytes: protobuf's length-delimited format.
     Varint,
+    /// Unsigned LEB128 capped at 4 bytes, so at most 268,435,455: MQTT's
+    /// "remaining length".
+    ///
+    /// ```text
+    ///          0 = 00            16,384 = 80 80 01
+    ///        127 = 7f         2,097,151 = ff ff 7f
+    ///        128 = 80 01      2,097,152 = 80 80 80 01
+    ///     16,383 = ff 7f    268,435,455 = ff ff ff 7f
+    /// ```
+    ///
+    /// A fourth byte with its continuation bit set (a fifth byte announced)
+    /// is [`Error::CorruptHeader`].
+    Varint4,
 }
 
 impl Width {
-    /// The size of a fixed-width field, or `None` for [`Width::Varint`].
+    /// The size of a fixed-width field, or `None` for the varints.
     ///
     /// # Examples
     ///
@@ -74,7 +90,7 @@ impl Width {
             Width::U24 => Some(3),
             Width::U32 => Some(4),
             Width::U64 => Some(8),
-            Width::Varint => None,
+            Width::Varint | Width::Varint4 => None,
         }
     }
 
@@ -92,6 +108,7 @@ impl Width {
             Width::U16 => u16::MAX.into(),
             Width::U24 => (1 << 24) - 1,
             Width::U32 => u32::MAX.into(),
+            Width::Varint4 => MAX_VARINT4,
             Width::U64 | Width::Varint => u64::MAX,
         }
     }
@@ -294,7 +311,7 @@ impl LengthPrefixedBuilder {
 ///   offset + 10 bytes: an incomplete varint must be read to its end to know
 ///   how much to skip).
 /// - A header that cannot be decoded (a varint longer than 10 bytes or
-///   overflowing 64 bits, a length plus adjustment that is negative or shorter
+///   overflowing 64 bits, a [`Width::Varint4`] longer than 4 bytes, a length plus adjustment that is negative or shorter
 ///   than the strip) is [`Error::CorruptHeader`], and the codec keeps
 ///   returning it, since the framing is lost.
 ///
@@ -477,6 +494,12 @@ impl LengthPrefixed {
                     None => Ok(None),
                 };
             }
+            Width::Varint4 => {
+                return match buf.get(off..) {
+                    Some(rest) => read_varint4(rest).map(|v| v.map(|(v, n)| (v, off + n))),
+                    None => Ok(None),
+                };
+            }
         };
         let end = off + self.layout.width.min_size();
         Ok(value.map(|v| (v, end)))
@@ -574,7 +597,7 @@ impl LengthPrefixed {
             Width::U32 => out.push_slice(&(value as u32).to_le_bytes()),
             Width::U64 if big => out.push_slice(&value.to_be_bytes()),
             Width::U64 => out.push_slice(&value.to_le_bytes()),
-            Width::Varint => {
+            Width::Varint | Width::Varint4 => {
                 let mut v = value;
                 while v >= 0x80 {
                     out.push_byte(v as u8 | 0x80);
@@ -598,7 +621,7 @@ impl LengthPrefixed {
                 reason: "the decoder drops bytes other than the length field, which cannot be rebuilt",
             });
         }
-        if keep_header && l.width == Width::Varint {
+        if keep_header && l.width.fixed_size().is_none() {
             return Err(Error::EncodeUnsupported {
                 reason: "a kept varint header changes size with its value and cannot be rewritten in place",
             });
@@ -606,14 +629,85 @@ impl LengthPrefixed {
         Ok(keep_header)
     }
 
-    /// The bytes of `item` before the length field, and those after it.
+    /// The bytes of the item `head ‖ tail` before the length field, and
+    /// those after it (in two parts).
+    ///
+    /// With a kept header, the header lies in `head` (checked by
+    /// `encoded_len_of`).
     #[inline]
-    fn split_item<'p>(&self, item: &'p [u8], keep_header: bool) -> (&'p [u8], &'p [u8]) {
+    fn split_item<'p>(
+        &self,
+        head: &'p [u8],
+        tail: &'p [u8],
+        keep_header: bool,
+    ) -> (&'p [u8], &'p [u8], &'p [u8]) {
         if keep_header {
             let header = self.layout.offset + self.layout.width.min_size();
-            (&item[..self.layout.offset], &item[header..])
+            (&head[..self.layout.offset], &head[header..], tail)
         } else {
-            (&item[..0], item)
+            (&head[..0], head, tail)
+        }
+    }
+
+    /// The encoded size of the item `head ‖ tail`, or the refusal.
+    #[inline]
+    fn encoded_len_of(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        let l = &self.layout;
+        let keep_header = self.keeps_header()?;
+        let item_len = head.len() + tail.len();
+        if keep_header {
+            let header = l.offset + l.width.min_size();
+            if item_len < header {
+                return Err(Error::Unencodable {
+                    reason: reason!(
+                        "a frame of {item_len} bytes cannot hold its own {header}-byte header"
+                    ),
+                });
+            }
+            if head.len() < header {
+                return Err(Error::EncodeUnsupported {
+                    reason: "a kept header must lie in the first part of a payload given in two parts",
+                });
+            }
+        }
+        let (prefix, after, tail) = self.split_item(head, tail, keep_header);
+        let after_len = after.len() + tail.len();
+        let value = self.length_value(after_len);
+        if value < 0 || value > i128::from(l.width.max_value()) {
+            return Err(Error::Unencodable {
+                reason: reason!(
+                    "{after_len} bytes after the length field give a length of {value}, outside 0..={} for {:?}",
+                    l.width.max_value(),
+                    l.width
+                ),
+            });
+        }
+        let field_len = match l.width {
+            Width::Varint | Width::Varint4 => varint_len(value as u64),
+            w => w.min_size(),
+        };
+        let total = prefix.len() + field_len + after_len;
+        if total > l.max_frame_len {
+            return Err(Error::FrameTooLong {
+                len: total as u64,
+                max: l.max_frame_len as u64,
+            });
+        }
+        Ok(total)
+    }
+
+    /// Writes the item `head ‖ tail`, framed.
+    #[inline]
+    fn write_of<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
+        let keep_header = self.layout.strip == Some(0);
+        let (prefix, after, tail) = self.split_item(head, tail, keep_header);
+        if !prefix.is_empty() {
+            out.push_slice(prefix);
+        }
+        self.put_field(self.length_value(after.len() + tail.len()) as u64, out);
+        out.push_slice(after);
+        if !tail.is_empty() {
+            out.push_slice(tail);
         }
     }
 
@@ -676,54 +770,31 @@ impl Encode for LengthPrefixed {
     /// [`Error::FrameTooLong`] over the limit.
     #[inline]
     fn encoded_len(&self, item: &[u8]) -> Result<usize, Error> {
-        let l = &self.layout;
-        let keep_header = self.keeps_header()?;
-        if keep_header {
-            let header = l.offset + l.width.min_size();
-            if item.len() < header {
-                return Err(Error::Unencodable {
-                    reason: reason!(
-                        "a frame of {} bytes cannot hold its own {header}-byte header",
-                        item.len()
-                    ),
-                });
-            }
-        }
-        let (prefix, after) = self.split_item(item, keep_header);
-        let value = self.length_value(after.len());
-        if value < 0 || value > i128::from(l.width.max_value()) {
-            return Err(Error::Unencodable {
-                reason: reason!(
-                    "{} bytes after the length field give a length of {value}, outside 0..={} for {:?}",
-                    after.len(),
-                    l.width.max_value(),
-                    l.width
-                ),
-            });
-        }
-        let field_len = match l.width {
-            Width::Varint => varint_len(value as u64),
-            w => w.min_size(),
-        };
-        let total = prefix.len() + field_len + after.len();
-        if total > l.max_frame_len {
-            return Err(Error::FrameTooLong {
-                len: total as u64,
-                max: l.max_frame_len as u64,
-            });
-        }
-        Ok(total)
+        self.encoded_len_of(item, &[])
     }
 
     #[inline]
     fn write_frame<O: Output + ?Sized>(&self, item: &[u8], _encoded_len: usize, out: &mut O) {
-        let keep_header = self.layout.strip == Some(0);
-        let (prefix, after) = self.split_item(item, keep_header);
-        if !prefix.is_empty() {
-            out.push_slice(prefix);
-        }
-        self.put_field(self.length_value(after.len()) as u64, out);
-        out.push_slice(after);
+        self.write_of(item, &[], out);
+    }
+
+    /// The item `head ‖ tail`: the length field counts both parts. With
+    /// `strip(0)`, the header must lie in `head`
+    /// ([`Error::EncodeUnsupported`] otherwise).
+    #[inline]
+    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        self.encoded_len_of(head, tail)
+    }
+
+    #[inline]
+    fn write_frame_parts<O: Output + ?Sized>(
+        &self,
+        head: &[u8],
+        tail: &[u8],
+        _encoded_len: usize,
+        out: &mut O,
+    ) {
+        self.write_of(head, tail, out);
     }
 }
 
@@ -748,6 +819,25 @@ fn read_varint(buf: &[u8]) -> Result<Option<(u64, usize)>, &'static str> {
         value |= u64::from(b & 0x7f) << (7 * i);
         if b & 0x80 == 0 {
             return Ok(Some((value, i + 1)));
+        }
+    }
+    Ok(None)
+}
+
+/// Decodes MQTT's remaining length: LEB128 of at most 4 bytes.
+///
+/// `Ok(None)` while fewer than 4 bytes have arrived and all carry the
+/// continuation bit; an error when the fourth one does too (MQTT 5.0, 1.5.5:
+/// "a maximum of four bytes").
+fn read_varint4(buf: &[u8]) -> Result<Option<(u64, usize)>, &'static str> {
+    let mut value = 0u64;
+    for (i, &b) in buf.iter().take(4).enumerate() {
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok(Some((value, i + 1)));
+        }
+        if i == 3 {
+            return Err("varint length is longer than 4 bytes");
         }
     }
     Ok(None)

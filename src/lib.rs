@@ -77,6 +77,12 @@
 //! | [`FixedLength`] | after n bytes | `[n bytes]` |
 //! | [`Cobs`] | at `0x00`; payload byte-stuffed to hold no zero | `[cobs(payload)][00]` |
 //! | [`Raw`] | nowhere: each read is a frame (the problem itself; UDP datagrams) | `[bytes]` |
+//! | [`Slip`] | at `0xC0` (RFC 1055); `C0`/`DB` escaped | `[slip(payload)][C0]` |
+//! | [`Stuffed`] | at a flag (HDLC-like, RFC 1662) or `DLE ETX` | `[7E][stuffed][7E]`, `[10 02][stuffed][10 03]` |
+//! | [`Netstring`] | after the announced decimal length | `12:hello world!,` |
+//! | [`OctetCounting`] | after the announced decimal length (RFC 6587, syslog) | `5 hello` |
+//! | [`HexLength`] | after the announced hex length (adb) | `000Chost:version` |
+//! | [`Crc`] | wherever its inner codec ends a frame; checks a CRC trailer | `inner(payload ‖ crc)` |
 //! | [`AnyCodec`] | any of the above, chosen at run time from a spec such as `"length:u16le,max=4096"` | |
 //!
 //! ## Length-prefixed
@@ -153,6 +159,53 @@
 //! # Ok::<(), framewise::Error>(())
 //! ```
 //!
+//! ## SLIP and byte stuffing
+//!
+//! ```text
+//! Slip:            01 C0 02  ->  01 DB DC 02 | C0
+//! Stuffed::hdlc(): 01 7E 02  ->  7E | 01 7D 5E 02 | 7E
+//! Stuffed::dle():  01 10 02  ->  10 02 | 01 10 10 02 | 10 03
+//! ```
+//!
+//! ```
+//! # use framewise::Slip;
+//! # use bytes::BytesMut; use tokio_util::codec::Decoder;
+//! let mut buf = BytesMut::from(&b"\x01\xdb\xdc\x02\xc0"[..]);
+//! assert_eq!(Slip::new().decode(&mut buf)?.unwrap(), &b"\x01\xc0\x02"[..]);
+//! # Ok::<(), framewise::Error>(())
+//! ```
+//!
+//! ## ASCII lengths
+//!
+//! ```text
+//! Netstring:      5:hello,
+//! OctetCounting:  5 hello
+//! HexLength(4):   0005hello
+//! ```
+//!
+//! ```
+//! # use framewise::Netstring;
+//! # use bytes::BytesMut; use tokio_util::codec::Decoder;
+//! let mut buf = BytesMut::from(&b"5:a,b,c,0:,"[..]);
+//! assert_eq!(Netstring::new().decode(&mut buf)?.unwrap(), "a,b,c");
+//! # Ok::<(), framewise::Error>(())
+//! ```
+//!
+//! ## CRC trailers
+//!
+//! ```text
+//! Crc<LengthPrefixed>, CRC-16/XMODEM:  [00 00 00 0b][1 2 3 4 5 6 7 8 9][31 c3]
+//! ```
+//!
+//! ```
+//! # use framewise::{Crc, CrcAlgorithm, Slip};
+//! # use bytes::BytesMut; use tokio_util::codec::Decoder;
+//! let mut codec = Crc::new(Slip::new(), CrcAlgorithm::Crc16Xmodem);
+//! let mut buf = BytesMut::from(&b"123456789\x31\xc3\xc0"[..]);
+//! assert_eq!(codec.decode(&mut buf)?.unwrap(), "123456789");
+//! # Ok::<(), framewise::Error>(())
+//! ```
+//!
 //! # The contract every codec keeps
 //!
 //! - **Not enough bytes yet** is `Ok(None)`, never an error.
@@ -218,12 +271,13 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
-// INTERIM: `std` once Delimited and Lines build without tokio (see src/any.rs).
 #[cfg(feature = "std")]
 mod any;
+mod ascii;
 #[cfg(feature = "tokio")]
 pub mod blocking;
 mod cobs;
+mod crc;
 mod delimited;
 #[cfg(feature = "demo")]
 pub mod demo;
@@ -237,13 +291,16 @@ pub mod net;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 mod owned;
 mod raw;
+mod slip;
+mod stuffed;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
 
-// INTERIM: `std`, as `mod any`.
 #[cfg(feature = "std")]
 pub use crate::any::{AnyCodec, CodecKind};
+pub use crate::ascii::{HexLength, Netstring, OctetCounting};
 pub use crate::cobs::Cobs;
+pub use crate::crc::{Crc, CrcAlgorithm};
 pub use crate::delimited::{Delimited, DelimitedBuilder};
 pub use crate::error::{ConfigError, Error, Reason, SettingReason};
 pub use crate::fixed::FixedLength;
@@ -251,3 +308,5 @@ pub use crate::framing::{Decode, DecodeMut, Decoded, Encode, Output, SliceOutput
 pub use crate::length::{Endian, LengthPrefixed, LengthPrefixedBuilder, Width};
 pub use crate::lines::Lines;
 pub use crate::raw::Raw;
+pub use crate::slip::Slip;
+pub use crate::stuffed::{Stuffed, Stuffing};

@@ -19,7 +19,11 @@ use crate::owned;
 /// `Decoder` with `Bytes` frames and `Encoder<Bytes>` + `Encoder<&[u8]>`.
 macro_rules! bytes_codecs {
     ($($codec:ty),* $(,)?) => {$(
-        impl Decoder for $codec {
+        bytes_codecs!(@impl [] $codec);
+    )*};
+    // A generic codec: `bytes_codecs!(@impl [C: Bound] Wrapper<C>)`.
+    (@impl [$($generics:tt)*] $codec:ty) => {
+        impl<$($generics)*> Decoder for $codec {
             type Item = Bytes;
             type Error = Error;
 
@@ -33,7 +37,7 @@ macro_rules! bytes_codecs {
             }
         }
 
-        impl Encoder<Bytes> for $codec {
+        impl<$($generics)*> Encoder<Bytes> for $codec {
             type Error = Error;
 
             #[inline]
@@ -42,7 +46,7 @@ macro_rules! bytes_codecs {
             }
         }
 
-        impl Encoder<&[u8]> for $codec {
+        impl<$($generics)*> Encoder<&[u8]> for $codec {
             type Error = Error;
 
             #[inline]
@@ -50,7 +54,7 @@ macro_rules! bytes_codecs {
                 owned::encode(self, item, dst)
             }
         }
-    )*};
+    };
 }
 
 bytes_codecs!(
@@ -133,3 +137,11 @@ impl Encoder<String> for Lines {
         encode_str(self, &line, dst)
     }
 }
+bytes_codecs!(
+    crate::Slip,
+    crate::Stuffed,
+    crate::Netstring,
+    crate::OctetCounting,
+    crate::HexLength,
+);
+bytes_codecs!(@impl [C: crate::DecodeMut + crate::Encode] crate::Crc<C>);

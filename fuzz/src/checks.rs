@@ -76,7 +76,38 @@ pub const TARGETS: &[Target] = &[
         replay(d, check_differential_length)
     }),
     ("differential_cobs", |d| replay(d, check_differential_cobs)),
+    ("decode_slip", |d| replay(d, framings::check_decode_slip)),
+    ("decode_stuffed", |d| {
+        replay(d, framings::check_decode_stuffed)
+    }),
+    ("decode_ascii", |d| replay(d, framings::check_decode_ascii)),
+    ("decode_varint4", |d| {
+        replay(d, framings::check_decode_varint4)
+    }),
+    ("decode_crc", |d| replay(d, framings::check_decode_crc)),
+    ("roundtrip_slip", |d| {
+        replay(d, framings::check_roundtrip_slip)
+    }),
+    ("roundtrip_stuffed", |d| {
+        replay(d, framings::check_roundtrip_stuffed)
+    }),
+    ("roundtrip_ascii", |d| {
+        replay(d, framings::check_roundtrip_ascii)
+    }),
+    ("roundtrip_varint4", |d| {
+        replay(d, framings::check_roundtrip_varint4)
+    }),
+    ("roundtrip_crc", |d| {
+        replay(d, framings::check_roundtrip_crc)
+    }),
+    ("differential_slip", |d| {
+        replay(d, framings::check_differential_slip)
+    }),
 ];
+
+// SLIP, byte stuffing, ASCII lengths, MQTT's varint, CRC trailers.
+#[path = "framings.rs"]
+pub mod framings;
 
 /// Builds the input from raw bytes the way `fuzz_target!` does (too short:
 /// skipped; otherwise `arbitrary_take_rest`) and checks it.
@@ -655,6 +686,7 @@ impl Layout {
         let below_limit = self.max - 1;
         match self.width {
             Width::Varint => below_limit.max(self.offset.saturating_add(9)),
+            Width::Varint4 => below_limit.max(self.offset.saturating_add(3)),
             _ => below_limit,
         }
     }
@@ -680,9 +712,11 @@ fn naive_header(l: &Layout, rest: &[u8]) -> Header {
     let Some(field) = rest.get(l.offset..) else {
         return Header::Partial;
     };
-    if l.width == Width::Varint {
+    if l.width == Width::Varint || l.width == Width::Varint4 {
+        // MQTT's remaining length stops at 4 bytes.
+        let longest = if l.width == Width::Varint4 { 4 } else { 10 };
         let mut value: u128 = 0;
-        for i in 0..10 {
+        for i in 0..longest {
             let Some(&b) = field.get(i) else {
                 return Header::Partial;
             };
@@ -841,7 +875,8 @@ fn varint_len(v: u64) -> usize {
 fn length_verdict(l: &Layout, item: &[u8]) -> Option<String> {
     let keep = l.strip == Some(0);
     let plain = l.offset == 0 && (l.strip.is_none() || l.strip == l.width.fixed_size());
-    if !(keep || plain) || (keep && l.width == Width::Varint) {
+    let varint = l.width == Width::Varint || l.width == Width::Varint4;
+    if !(keep || plain) || (keep && varint) {
         return Some("EncodeUnsupported".into());
     }
     let header = l.offset + l.field_size();
@@ -856,13 +891,14 @@ fn length_verdict(l: &Layout, item: &[u8]) -> Option<String> {
     let value = after as i128 - l.adjustment as i128;
     let max_value = match l.width.fixed_size() {
         Some(n) if n < 8 => (1u64 << (8 * n)) - 1,
+        _ if l.width == Width::Varint4 => (1 << 28) - 1,
         _ => u64::MAX,
     };
     if value < 0 || value > i128::from(max_value) {
         return Some("Unencodable".into());
     }
     let field = match l.width {
-        Width::Varint => varint_len(value as u64),
+        Width::Varint | Width::Varint4 => varint_len(value as u64),
         _ => l.field_size(),
     };
     let total = if keep { l.offset } else { 0 } + field + after;

@@ -1,0 +1,6 @@
+#![no_main]
+
+use framewise_fuzz::checks::framings::{RoundTripStuffedInput, check_roundtrip_stuffed};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|input: RoundTripStuffedInput| check_roundtrip_stuffed(input));
