@@ -218,15 +218,36 @@ impl From<io::Error> for Error {
 
 #[cfg(feature = "std")]
 impl From<Error> for io::Error {
-    /// An [`Error::Io`] gives back the original error; every other error
-    /// becomes `InvalidData` (or `UnexpectedEof` for [`Error::Truncated`]),
-    /// with the framewise error as its source.
+    /// An [`Error::Io`] gives back the original error. An encoder's refusal
+    /// of the caller's item ([`Error::Unencodable`],
+    /// [`Error::EncodeUnsupported`], [`Error::BufferTooSmall`]) becomes
+    /// `InvalidInput`, as tokio-util's do: the item is what is wrong.
+    /// [`Error::Truncated`] becomes `UnexpectedEof`, and every other error
+    /// (bad bytes from the peer) `InvalidData`; [`Error::FrameTooLong`], which
+    /// both sides report, counts as bad data. The framewise error is the
+    /// source of the `io::Error`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{Error, Reason};
+    /// use std::io::ErrorKind;
+    ///
+    /// let refusal = Error::Unencodable { reason: Reason::from("a line holds a \\n") };
+    /// assert_eq!(std::io::Error::from(refusal).kind(), ErrorKind::InvalidInput);
+    /// let bad = Error::InvalidCobs { offset: 3 };
+    /// assert_eq!(std::io::Error::from(bad).kind(), ErrorKind::InvalidData);
+    /// ```
     fn from(e: Error) -> Self {
-        match e {
-            Error::Io(e) => e,
-            Error::Truncated { .. } => io::Error::new(io::ErrorKind::UnexpectedEof, e),
-            other => io::Error::new(io::ErrorKind::InvalidData, other),
-        }
+        let kind = match e {
+            Error::Io(e) => return e,
+            Error::Truncated { .. } => io::ErrorKind::UnexpectedEof,
+            Error::Unencodable { .. }
+            | Error::EncodeUnsupported { .. }
+            | Error::BufferTooSmall { .. } => io::ErrorKind::InvalidInput,
+            _ => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, e)
     }
 }
 

@@ -426,9 +426,58 @@ impl LengthPrefixed {
         LengthPrefixedBuilder::default()
     }
 
-    /// The largest frame accepted, on the wire with its header.
+    /// The limit set with [`LengthPrefixedBuilder::max_frame_len`]: no frame
+    /// longer than this, on the wire with its header, is accepted.
+    ///
+    /// It is the configured limit, not always the largest frame that can
+    /// occur: a narrow length field can hold less (a [`Width::U8`] field with
+    /// no adjustment announces at most 255 bytes after the header, whatever
+    /// the limit). tokio-util's `LengthDelimitedCodec::max_frame_length`
+    /// reports the smaller of the two; [`largest_frame_len`](Self::largest_frame_len)
+    /// gives that here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{LengthPrefixed, Width};
+    ///
+    /// let codec = LengthPrefixed::builder().width(Width::U8).max_frame_len(256).build()?;
+    /// assert_eq!(codec.max_frame_len(), 256);
+    /// assert_eq!(codec.largest_frame_len(), 1 + 255);
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
     pub fn max_frame_len(&self) -> usize {
         self.layout.max_frame_len
+    }
+
+    /// The longest frame on the wire that can decode: the limit, or less
+    /// when the length field cannot announce that much (its largest value
+    /// plus the adjustment, plus the header of that frame).
+    pub fn largest_frame_len(&self) -> usize {
+        let l = &self.layout;
+        let field = match l.width.fixed_size() {
+            Some(n) => n,
+            None => varint_len(l.width.max_value()),
+        };
+        let after = i128::from(l.width.max_value()) + l.adjustment as i128;
+        let largest = (l.offset as i128 + field as i128 + after.max(0)).max(0);
+        usize::try_from(largest).map_or(l.max_frame_len, |n| n.min(l.max_frame_len))
+    }
+
+    /// Bytes dropped from the front of each decoded frame: `None` for the
+    /// default, the whole header whatever its size; `Some(n)` as set with
+    /// [`LengthPrefixedBuilder::strip`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::LengthPrefixed;
+    /// assert_eq!(LengthPrefixed::new().strip(), None);
+    /// assert_eq!(LengthPrefixed::builder().strip(0).build()?.strip(), Some(0));
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn strip(&self) -> Option<usize> {
+        self.layout.strip
     }
 
     /// The length field's encoding.

@@ -22,10 +22,15 @@ pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 64 * 1024;
 /// items:  "hi"   "there"          error  "bye"
 /// ```
 ///
-/// The same as tokio-util's `LinesCodec`, with these differences: the limit
-/// does not count the `\r` of a `\r\n` ending; an oversized line is reported
-/// once and skipped instead of sticking; invalid UTF-8 costs only its own line;
-/// and the encoder refuses a line that would not decode back unchanged.
+/// The same as tokio-util's `LinesCodec`, with these differences:
+/// - the limit does not count the `\r` of a `\r\n` ending;
+/// - an oversized line is reported once and skipped instead of sticking;
+/// - invalid UTF-8 costs only its own line;
+/// - the encoder refuses a line that would not decode back unchanged;
+/// - at the end of the stream, a final unterminated line loses one `\r` at
+///   its end, like every other line; so a lone `\r` left at the end is an
+///   empty final line `""`, where `LinesCodec` returns `None` and leaves the
+///   `\r` in the buffer.
 ///
 /// # Decoding
 ///
@@ -468,6 +473,18 @@ mod tests {
     use super::*;
     use bytes::BytesMut;
     use tokio_util::codec::Decoder;
+
+    #[test]
+    fn lone_cr_at_end_of_stream_is_an_empty_final_line() {
+        // Documented as a difference from LinesCodec, which keeps the `\r`.
+        let mut buf = BytesMut::from(&b"a\n\r"[..]);
+        let mut c = Lines::new();
+        assert_eq!(c.decode(&mut buf).unwrap().as_deref(), Some("a"));
+        assert_eq!(c.decode(&mut buf).unwrap(), None);
+        assert_eq!(c.decode_eof(&mut buf).unwrap().as_deref(), Some(""));
+        assert!(buf.is_empty());
+        assert_eq!(c.decode_eof(&mut buf).unwrap(), None);
+    }
 
     impl Lines {
         /// Checks a line and writes it with its ending, as the `Encoder`
