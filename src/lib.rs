@@ -193,7 +193,7 @@
 
 #[cfg(feature = "tokio")]
 mod any;
-#[cfg(feature = "tokio")]
+#[cfg(feature = "std")]
 pub mod blocking;
 #[cfg(feature = "tokio")]
 mod cobs;
@@ -204,7 +204,10 @@ pub mod demo;
 mod error;
 #[cfg(feature = "tokio")]
 mod fixed;
+mod frame_len;
 pub mod framing;
+#[cfg(feature = "futures-io")]
+mod futures_codec;
 mod length;
 #[cfg(feature = "tokio")]
 mod lines;
@@ -214,8 +217,12 @@ pub mod net;
 mod owned;
 #[cfg(feature = "tokio")]
 mod raw;
+#[cfg(feature = "std")]
+mod read_buffer;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
+#[cfg(feature = "tokio")]
+pub mod tokio_io;
 
 #[cfg(feature = "tokio")]
 pub use crate::any::AnyCodec;
@@ -226,7 +233,7 @@ pub use crate::delimited::{Delimited, DelimitedBuilder};
 pub use crate::error::{ConfigError, Error, Reason, SettingReason};
 #[cfg(feature = "tokio")]
 pub use crate::fixed::FixedLength;
-pub use crate::framing::{Decode, DecodeMut, Decoded, Encode, Output, SliceOutput};
+pub use crate::framing::{Decode, DecodeMut, Decoded, Encode, FrameLen, Output, SliceOutput};
 pub use crate::length::{Endian, LengthPrefixed, LengthPrefixedBuilder, Width};
 #[cfg(feature = "tokio")]
 pub use crate::lines::Lines;
