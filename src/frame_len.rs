@@ -51,9 +51,8 @@ impl FrameLen for LengthPrefixed {
                 (value, len?)
             }
         };
-        let total = i128::from(value)
-            + self.adjustment() as i128
-            + (self.offset() + field_len) as i128;
+        let total =
+            i128::from(value) + self.adjustment() as i128 + (self.offset() + field_len) as i128;
         usize::try_from(total).ok()
     }
 }
