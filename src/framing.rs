@@ -224,9 +224,8 @@ impl<D: Decode + ?Sized> DecodeMut for D {
 /// [`BorrowedReader`](crate::blocking::BorrowedReader) keeps one buffer: it
 /// grows it to at most [`max_frame_len`](FrameLen::max_frame_len) plus one
 /// read, and when [`frame_len_hint`](FrameLen::frame_len_hint) says how long
-/// the frame at the front is, it makes room for the whole frame once and
-/// reads the rest of it straight into place, so a large frame is never moved
-/// twice.
+/// the frame at the front is, it reads exactly the rest of it, straight into
+/// place, so large frames are not moved.
 ///
 /// Every codec type implements it.
 pub trait FrameLen {

@@ -11,11 +11,13 @@
 //!   start of one frame, or what little follows the last frame) move to the
 //!   front, into a larger buffer if they must: each byte moves once.
 //! - When the codec knows the size of the frame at the front
-//!   ([`FrameLen::frame_len_hint`]) and it is large, the room for the whole
-//!   frame is made at once and the next reads ask for exactly the rest, so
-//!   the frame is read straight into place and the buffer is empty again
-//!   after it: a stream of large frames is never moved at all.
-//! - The buffer grows to at most the codec's limit plus one read.
+//!   ([`FrameLen::frame_len_hint`]) and it is large, the reads ask for
+//!   exactly the rest of it, so it is read straight into place and the
+//!   buffer is empty again after it: once the buffer has grown to the
+//!   largest frame, a stream of large frames is never moved at all.
+//! - The buffer grows to at most the codec's limit plus one read, and to no
+//!   more than twice the bytes received (or one read): an announced length
+//!   reserves nothing by itself.
 
 use std::ops::Range;
 
@@ -121,8 +123,11 @@ impl<D: DecodeMut + FrameLen> ReadBuffer<D> {
             .filter(|&n| n > tail && n <= max);
         let want = match frame {
             // A frame of half a read or more: read exactly its rest, so it
-            // lands in place and the buffer is empty after it.
-            Some(n) if n >= self.read_size / 2 => n - tail,
+            // lands in place and the buffer is empty after it. Room is made
+            // for at most as much again as has arrived (or one read), so an
+            // announced length alone reserves nothing: memory follows the
+            // bytes received, and a huge frame grows the buffer by doubling.
+            Some(n) if n >= self.read_size / 2 => (n - tail).min(tail.max(self.read_size)),
             _ => self.read_size,
         };
         if self.end + want > self.buf.len() {

@@ -405,6 +405,20 @@ fn borrowed_reader_large_frames_are_read_in_place() {
 }
 
 #[test]
+fn borrowed_reader_announced_length_reserves_nothing() {
+    // A header announcing 8 MiB - 16 (within the default limit), then 100
+    // bytes and the end: the buffer follows the bytes, not the announcement.
+    let mut wire = vec![0x00, 0x7f, 0xff, 0xf0];
+    wire.extend_from_slice(&[7; 100]);
+    let mut r = framewise::blocking::BorrowedReader::new(&wire[..], LengthPrefixed::new());
+    assert!(matches!(
+        r.read_frame(),
+        Err(Error::Truncated { buffered: 104 })
+    ));
+    assert_eq!(r.buffer_capacity(), 2 * 8192, "two reads, not 8 MiB");
+}
+
+#[test]
 fn borrowed_reader_truncated_then_ends() {
     let mut r = framewise::blocking::BorrowedReader::new(
         &b"\x00\x00\x00\x02hi\x00\x00\x00\x09abc"[..],

@@ -16,10 +16,13 @@ use crate::read_buffer::{DEFAULT_READ_SIZE, ReadBuffer, Step};
 ///   goes on with the next frame; after an unrecoverable one (an I/O error,
 ///   a corrupt length header) every later call returns `Ok(None)`.
 /// - It owns one buffer, which grows to at most the codec's limit plus one
-///   read. The rest of a large frame whose length the codec announces
+///   read, and only as bytes arrive (a length header alone reserves
+///   nothing). The rest of a large frame whose length the codec announces
 ///   ([`FrameLen::frame_len_hint`], length-prefixed framing) is read straight
-///   into place, so no frame is moved more than once, and a stream of large
-///   frames is not moved at all.
+///   into place: once the buffer has grown to the largest frame, frames are
+///   never moved, and a stream of large frames is not copied beyond the read
+///   itself. Otherwise only the unfinished end of a read moves to the front
+///   of the buffer, once.
 ///
 /// Any codec works, COBS included ([`DecodeMut`] decodes in place). Reads go
 /// straight to the reader, in 8 KiB requests by default
@@ -74,28 +77,35 @@ impl<R: Read, D: DecodeMut + FrameLen> BorrowedReader<R, D> {
     /// Whatever the codec reports, and I/O errors from the reader
     /// (`Interrupted` is retried, not reported). After an unrecoverable error
     /// ([`Error::is_recoverable`] is false) every later call returns `Ok(None)`.
+    #[inline]
     pub fn read_frame(&mut self) -> Result<Option<&[u8]>, Error> {
         loop {
             match self.buf.step() {
                 Step::Frame(range) => return Ok(Some(self.buf.frame(range))),
                 Step::Error(e) => return Err(e),
                 Step::End => return Ok(None),
-                Step::Read => {
-                    let slot = self.buf.read_slot();
-                    let n = loop {
-                        match self.inner.read(slot) {
-                            Ok(n) => break n,
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                            Err(e) => {
-                                self.buf.read_failed();
-                                return Err(e.into());
-                            }
-                        }
-                    };
-                    self.buf.filled(n);
-                }
+                Step::Read => self.fill()?,
             }
         }
+    }
+
+    /// One `read` into the buffer. Kept out of line: most calls find a
+    /// frame already buffered.
+    #[inline(never)]
+    fn fill(&mut self) -> Result<(), Error> {
+        let slot = self.buf.read_slot();
+        let n = loop {
+            match self.inner.read(slot) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.read_failed();
+                    return Err(e.into());
+                }
+            }
+        };
+        self.buf.filled(n);
+        Ok(())
     }
 
     /// The codec.

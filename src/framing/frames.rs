@@ -167,41 +167,49 @@ impl<'b, D: Decode + ?Sized> Iterator for Frames<'_, 'b, D> {
         } else {
             self.codec.decode_slice(rest)
         };
-        let (item, consumed) = match answer {
+        // Each arm builds its item in place: moving a finished item (it can
+        // hold an `Error`) costs more than decoding a small frame.
+        match answer {
             Decoded::Frame {
                 start,
                 len,
                 consumed,
-            } => (Some(Ok(&rest[start..start + len])), consumed),
-            Decoded::Incomplete { consumed } => (None, consumed),
-            Decoded::Error { consumed, error } => (Some(Err(error)), consumed),
-        };
-        self.rest = &rest[consumed..];
+            } => {
+                self.advance(consumed);
+                Some(Ok(&rest[start..start + len]))
+            }
+            Decoded::Incomplete { consumed } => {
+                self.advance(consumed);
+                self.done = true;
+                None
+            }
+            Decoded::Error { consumed, error } => {
+                self.advance(consumed);
+                // Nothing consumed: the codec would answer the same again.
+                self.done = consumed == 0;
+                Some(Err(error))
+            }
+        }
+    }
+}
+
+impl<D: Decode + ?Sized> Frames<'_, '_, D> {
+    #[inline]
+    fn advance(&mut self, consumed: usize) {
+        self.rest = &self.rest[consumed..];
         self.consumed += consumed;
-        self.done = stops(&item, consumed);
-        item
     }
 }
 
 impl<D: Decode + ?Sized> FusedIterator for Frames<'_, '_, D> {}
 
-/// Whether an iteration ends after this item: no frame yet, or an error the
-/// codec would give again (it consumed nothing, so nothing changed).
-#[inline]
-fn stops<T>(item: &Option<Result<T, Error>>, consumed: usize) -> bool {
-    match item {
-        None => true,
-        Some(Ok(_)) => false,
-        Some(Err(_)) => consumed == 0,
-    }
-}
-
 /// An iterator over the frames at the front of a caller's buffer, decoded in
 /// place, made by [`frames_mut`]: `Result<&mut [u8], Error>` items.
 ///
-/// The same rules as [`Frames`]. The codec may have rewritten bytes in the
-/// [`remainder`](FramesMut::into_remainder) (an unfinished COBS frame is
-/// un-stuffed as it arrives): hand them back as they are.
+/// The same rules as [`Frames`]. A codec that rewrites frames in place may
+/// have started on the unfinished frame in the
+/// [`remainder`](FramesMut::into_remainder): hand those bytes back as they
+/// are.
 #[derive(Debug)]
 pub struct FramesMut<'c, 'b, D: ?Sized> {
     codec: &'c mut D,
@@ -259,13 +267,17 @@ impl<'b, D: DecodeMut + ?Sized> Iterator for FramesMut<'_, 'b, D> {
         let (done_with, rest) = rest.split_at_mut(consumed);
         self.rest = rest;
         self.consumed += consumed;
-        let item = match answer {
+        match answer {
             Decoded::Frame { start, len, .. } => Some(Ok(&mut done_with[start..start + len])),
-            Decoded::Incomplete { .. } => None,
-            Decoded::Error { error, .. } => Some(Err(error)),
-        };
-        self.done = stops(&item, consumed);
-        item
+            Decoded::Incomplete { .. } => {
+                self.done = true;
+                None
+            }
+            Decoded::Error { error, .. } => {
+                self.done = consumed == 0;
+                Some(Err(error))
+            }
+        }
     }
 }
 
