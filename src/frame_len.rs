@@ -73,3 +73,63 @@ macro_rules! frame_len {
 // FixedLength and AnyCodec, better with a hint: `frame_len()`, and the inner
 // codec's hint).
 frame_len!();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framing::{Decode, Decoded};
+
+    /// The hint, once the header is in, is the frame the decoder consumes.
+    fn hint_matches_decoder(codec: LengthPrefixed, wire: &[u8]) {
+        let mut decoder = codec.clone();
+        let Decoded::Frame { consumed, .. } = decoder.decode_slice(wire) else {
+            panic!("a whole frame");
+        };
+        assert_eq!(consumed, wire.len());
+        let mut hinted = None;
+        for end in 0..wire.len() {
+            let mut decoder = codec.clone();
+            assert!(matches!(
+                decoder.decode_slice(&wire[..end]),
+                Decoded::Incomplete { consumed: 0 }
+            ));
+            if let Some(n) = codec.frame_len_hint(&wire[..end]) {
+                assert_eq!(n, consumed, "hint from {end} bytes");
+                hinted.get_or_insert(end);
+            }
+        }
+        assert!(hinted.is_some(), "no hint before the frame was whole");
+    }
+
+    #[test]
+    fn length_hint_is_the_frame_on_the_wire() {
+        hint_matches_decoder(LengthPrefixed::new(), b"\x00\x00\x00\x03abc");
+        let le16 = LengthPrefixed::builder()
+            .width(Width::U16)
+            .little_endian()
+            .build()
+            .unwrap();
+        hint_matches_decoder(le16, b"\x03\x00abc");
+        // Netty's example 6: an offset, an adjustment, part of the header kept.
+        let netty = LengthPrefixed::builder()
+            .offset(1)
+            .width(Width::U16)
+            .adjustment(1)
+            .strip(3)
+            .build()
+            .unwrap();
+        hint_matches_decoder(netty, b"\xca\x00\x02\xfehi");
+        let mut varint = [7u8; 302]; // 300 in LEB128, then 300 bytes
+        varint[..2].copy_from_slice(&[0xac, 0x02]);
+        hint_matches_decoder(LengthPrefixed::varint(), &varint);
+        let u24 = LengthPrefixed::builder().width(Width::U24).build().unwrap();
+        hint_matches_decoder(u24, b"\x00\x00\x02hi");
+    }
+
+    #[test]
+    fn length_hint_waits_for_the_header() {
+        assert_eq!(LengthPrefixed::new().frame_len_hint(b"\x00\x00\x01"), None);
+        assert_eq!(LengthPrefixed::varint().frame_len_hint(b"\x80\x80"), None);
+        assert_eq!(LengthPrefixed::new().max_frame_len(), 8 * 1024 * 1024);
+    }
+}
