@@ -181,11 +181,23 @@
 //!
 //! # Cargo features
 //!
-//! The library itself needs only bytes, tokio-util (`codec`) and memchr: use
-//! `framewise = { version = "0.1", default-features = false }`.
+//! A library user picks what they need with
+//! `framewise = { version = "0.1", default-features = false, features = [...] }`:
 //!
+//! - none: the framing core ([`framing`]: [`Decode`], [`DecodeMut`],
+//!   [`Encode`], the slice API [`framing::frames`]), `no_std` with no
+//!   allocator; memchr only. Builds for bare-metal targets (Cortex-M).
+//! - `std`: [`Error::Io`], `std::error::Error`, and
+//!   [`blocking::BorrowedReader`] (frames lent out of one buffer).
+//! - `tokio`: tokio-util's `Decoder`/`Encoder` on every codec (`Bytes`
+//!   frames), [`blocking::FrameReader`]/[`blocking::FrameWriter`], and
+//!   [`tokio_io::BorrowedReader`] over `AsyncRead` (bytes, tokio-util, tokio
+//!   with no features).
+//! - `futures-io`: asynchronous-codec's `Decoder`/`Encoder` on every codec,
+//!   for `asynchronous_codec::Framed` over smol, async-std or any futures-io
+//!   stream (bytes, asynchronous-codec).
 //! - `net` (default): echo and time servers and clients on `Framed` and
-//!   `UdpFramed` (tokio, futures, tracing, jiff).
+//!   `UdpFramed` (the tokio runtime, futures, tracing, jiff).
 //! - `demo` (default): the message-boundary demonstrations.
 //! - `cli` (default): the `framewise` command-line tool (clap).
 
