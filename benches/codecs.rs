@@ -11,8 +11,12 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use framewise::{Cobs, Delimited, FixedLength, LengthPrefixed, Lines};
+use framewise::blocking::BorrowedReader;
+use framewise::framing::frames;
+use framewise::{Cobs, Decode, DecodeMut, Delimited, FixedLength, FrameLen, LengthPrefixed, Lines};
 use tokio_util::codec::{AnyDelimiterCodec, Decoder, Encoder, LengthDelimitedCodec, LinesCodec};
+use wire_codec::codec::FrameCodec;
+use wire_codec::framing::{self as wc, Framer, StreamDecoder};
 
 /// The size of one read, as a socket read would hand them over.
 const READ: usize = 64 * 1024;
@@ -103,6 +107,114 @@ where
         }
     });
     (frames, bytes)
+}
+
+/// An in-memory `Read` handing out the stream in reads of at most 64 KiB,
+/// each from the copy of [`Wire`] that is fast to copy to the destination.
+struct WireReader<'w> {
+    wire: &'w Wire,
+    pos: usize,
+}
+
+impl<'w> WireReader<'w> {
+    fn new(wire: &'w Wire) -> Self {
+        WireReader { wire, pos: 0 }
+    }
+}
+
+impl std::io::Read for WireReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = out.len().min(READ).min(self.wire.len() - self.pos);
+        let src = self
+            .wire
+            .read(self.pos, self.pos + n, out.as_ptr() as usize);
+        out[..n].copy_from_slice(black_box(src));
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The caller-owned buffer of the slice API and of wire-codec's
+/// `StreamDecoder`: each 64 KiB read appended after what is left, whole
+/// frames taken out as slices by `take` (which returns the bytes it is done
+/// with), the unfinished rest moved to the front.
+fn slice_stream(wire: &Wire, buf: &mut Vec<u8>, mut take: impl FnMut(&[u8]) -> usize) {
+    let mut filled = 0;
+    for start in (0..wire.len()).step_by(READ) {
+        let end = (start + READ).min(wire.len());
+        let n = end - start;
+        if filled + n > buf.len() {
+            buf.resize(filled + n, 0);
+        }
+        let dst = buf[filled..].as_ptr() as usize;
+        buf[filled..filled + n].copy_from_slice(black_box(wire.read(start, end, dst)));
+        filled += n;
+        let used = take(&buf[..filled]);
+        buf.copy_within(used..filled, 0);
+        filled -= used;
+    }
+    assert_eq!(filled, 0, "the stream ends with a whole frame");
+}
+
+/// framewise's slice API over [`slice_stream`]; returns (frames, payload bytes).
+fn decode_slices<D: Decode>(codec: &mut D, wire: &Wire, buf: &mut Vec<u8>) -> (usize, usize) {
+    let (mut frames_seen, mut bytes) = (0, 0);
+    slice_stream(wire, buf, |src| {
+        let mut it = frames(codec, src);
+        for frame in &mut it {
+            frames_seen += 1;
+            bytes += frame.expect("valid stream").len();
+        }
+        it.consumed()
+    });
+    (frames_seen, bytes)
+}
+
+/// wire-codec's `StreamDecoder` over the same [`slice_stream`].
+fn decode_wire_codec_stream<F: Framer>(
+    decoder: &mut StreamDecoder<F>,
+    wire: &Wire,
+    buf: &mut Vec<u8>,
+) -> (usize, usize) {
+    let (mut frames_seen, mut bytes) = (0, 0);
+    slice_stream(wire, buf, |src| {
+        let mut at = 0;
+        while let Some(frame) = decoder.decode(&src[at..]).expect("valid stream") {
+            frames_seen += 1;
+            bytes += frame.payload().len();
+            at += frame.consumed();
+        }
+        at
+    });
+    (frames_seen, bytes)
+}
+
+/// wire-codec's `FrameCodec` (its tokio-util adapter's decoder) over the
+/// same reads as [`decode_stream`].
+fn decode_wire_codec_bytes<F: Framer>(
+    codec: &mut FrameCodec<F>,
+    wire: &Wire,
+    buf: &mut BytesMut,
+) -> (usize, usize) {
+    let (mut frames_seen, mut bytes) = (0, 0);
+    wire.feed(buf, |buf| {
+        while let Some(frame) = codec.decode_frame(buf).expect("valid stream") {
+            frames_seen += 1;
+            bytes += frame.len();
+        }
+    });
+    (frames_seen, bytes)
+}
+
+/// framewise's `BorrowedReader` reading 64 KiB at a time from a [`WireReader`].
+fn decode_borrowed<D: DecodeMut + FrameLen>(codec: D, wire: &Wire) -> (usize, usize) {
+    let mut reader = BorrowedReader::with_read_size(WireReader::new(wire), codec, READ);
+    let (mut frames_seen, mut bytes) = (0, 0);
+    while let Some(frame) = reader.read_frame().expect("valid stream") {
+        frames_seen += 1;
+        bytes += frame.len();
+    }
+    (frames_seen, bytes)
 }
 
 fn payload(size: usize, i: usize) -> Vec<u8> {
@@ -437,6 +549,127 @@ fn encode(c: &mut Criterion) {
     }
 }
 
+/// Borrowed frames: framewise's slice API and `BorrowedReader` beside
+/// wire-codec's `StreamDecoder` (borrowed slices) and `FrameCodec` (its
+/// tokio-util adapter, `BytesMut` frames), and framewise's own `Bytes` path,
+/// on the same 64 KiB reads.
+fn borrowed(c: &mut Criterion) {
+    for size in [16usize, 65536] {
+        let n = frames_for(size);
+        let wire = encode_all(LengthPrefixed::new(), size);
+        let mut g = group!(c, format!("borrowed/length/{size}"));
+        g.throughput(Throughput::Elements(n as u64));
+        let mut slice_buf = vec![0u8; 2 * READ];
+        let mut buf = read_buffer();
+        g.bench_function("framewise-slices", |b| {
+            b.iter(|| {
+                let mut codec = LengthPrefixed::new();
+                assert_eq!(
+                    decode_slices(&mut codec, &wire, &mut slice_buf),
+                    (n, n * size)
+                );
+            })
+        });
+        g.bench_function("framewise-borrowed-reader", |b| {
+            b.iter(|| assert_eq!(decode_borrowed(LengthPrefixed::new(), &wire), (n, n * size)))
+        });
+        g.bench_function("wire-codec-stream-decoder", |b| {
+            b.iter(|| {
+                let framer = wc::LengthPrefixed::bounded(wc::LengthWidth::U32, wc::Endian::Big);
+                let mut decoder = StreamDecoder::new(framer);
+                assert_eq!(
+                    decode_wire_codec_stream(&mut decoder, &wire, &mut slice_buf),
+                    (n, n * size)
+                );
+            })
+        });
+        g.bench_function("framewise-bytes", |b| {
+            b.iter(|| {
+                let mut codec = LengthPrefixed::new();
+                assert_eq!(decode_stream(&mut codec, &wire, &mut buf), (n, n * size));
+            })
+        });
+        g.bench_function("wire-codec-frame-codec", |b| {
+            b.iter(|| {
+                let framer = wc::LengthPrefixed::bounded(wc::LengthWidth::U32, wc::Endian::Big);
+                let mut codec = FrameCodec::new(framer);
+                assert_eq!(
+                    decode_wire_codec_bytes(&mut codec, &wire, &mut buf),
+                    (n, n * size)
+                );
+            })
+        });
+        let mut floor = vec![0u8; READ];
+        g.bench_function("floor-copy-reads", |b| {
+            b.iter(|| {
+                // The same 64 KiB reads from the same reader, each copied
+                // over the last in one buffer: what any reader pays.
+                use std::io::Read as _;
+                let mut reader = WireReader::new(&wire);
+                let mut total = 0;
+                loop {
+                    let got = reader.read(&mut floor).unwrap();
+                    if got == 0 {
+                        break;
+                    }
+                    total += got;
+                }
+                assert_eq!(total, wire.len());
+            })
+        });
+        g.finish();
+    }
+
+    let size = 100;
+    let (wire, n) = lines_wire(size, b"\n");
+    let mut g = group!(c, format!("borrowed/delimited/{size}"));
+    g.throughput(Throughput::Elements(n as u64));
+    let mut slice_buf = vec![0u8; 2 * READ];
+    let mut buf = read_buffer();
+    g.bench_function("framewise-slices", |b| {
+        b.iter(|| {
+            let mut codec = Delimited::new(b"\n").unwrap();
+            assert_eq!(
+                decode_slices(&mut codec, &wire, &mut slice_buf),
+                (n, n * size)
+            );
+        })
+    });
+    g.bench_function("framewise-borrowed-reader", |b| {
+        b.iter(|| {
+            assert_eq!(
+                decode_borrowed(Delimited::new(b"\n").unwrap(), &wire),
+                (n, n * size)
+            )
+        })
+    });
+    g.bench_function("wire-codec-stream-decoder", |b| {
+        b.iter(|| {
+            let mut decoder = StreamDecoder::new(wc::Delimited::bounded(b"\n").unwrap());
+            assert_eq!(
+                decode_wire_codec_stream(&mut decoder, &wire, &mut slice_buf),
+                (n, n * size)
+            );
+        })
+    });
+    g.bench_function("framewise-bytes", |b| {
+        b.iter(|| {
+            let mut codec = Delimited::new(b"\n").unwrap();
+            assert_eq!(decode_stream(&mut codec, &wire, &mut buf), (n, n * size));
+        })
+    });
+    g.bench_function("wire-codec-frame-codec", |b| {
+        b.iter(|| {
+            let mut codec = FrameCodec::new(wc::Delimited::bounded(b"\n").unwrap());
+            assert_eq!(
+                decode_wire_codec_bytes(&mut codec, &wire, &mut buf),
+                (n, n * size)
+            );
+        })
+    });
+    g.finish();
+}
+
 /// The libc effect that [`Wire`] steers every variant clear of: the same
 /// 4 MiB copied in 64 KiB `memcpy`s, at several distances (destination minus
 /// source, modulo 4096).
@@ -466,6 +699,7 @@ criterion_group!(
     delimited,
     decode_other,
     encode,
+    borrowed,
     memcpy_aliasing
 );
 criterion_main!(benches);

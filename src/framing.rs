@@ -75,6 +75,10 @@
 
 use crate::error::Error;
 
+mod frames;
+
+pub use frames::{Frames, FramesMut, frames, frames_mut};
+
 /// What a decoder found at the front of the bytes it was given.
 ///
 /// See the [module docs](self) for what the caller does with each answer.
@@ -212,6 +216,34 @@ impl<D: Decode + ?Sized> DecodeMut for D {
     #[inline]
     fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
         self.decode_slice_eof(src)
+    }
+}
+
+/// What a decoder tells an adapter that owns its buffer, so it can size it.
+///
+/// [`BorrowedReader`](crate::blocking::BorrowedReader) keeps one buffer: it
+/// grows it to at most [`max_frame_len`](FrameLen::max_frame_len) plus one
+/// read, and when [`frame_len_hint`](FrameLen::frame_len_hint) says how long
+/// the frame at the front is, it reads exactly the rest of it, straight into
+/// place, so large frames are not moved.
+///
+/// Every codec type implements it.
+pub trait FrameLen {
+    /// The largest frame the decoder accepts, on the wire (header or
+    /// delimiter included).
+    fn max_frame_len(&self) -> usize;
+
+    /// The bytes on the wire of the frame at the front of `src`, when the
+    /// decoder has just answered [`Decoded::Incomplete`] (with nothing
+    /// consumed) for `src` and the framing announces it: a length header that
+    /// has arrived. `None` when the framing does not know (delimiters).
+    ///
+    /// Only a hint for sizing buffers: a wrong answer costs speed, never
+    /// frames. The default says `None`.
+    #[inline]
+    fn frame_len_hint(&self, src: &[u8]) -> Option<usize> {
+        let _ = src;
+        None
     }
 }
 

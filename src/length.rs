@@ -808,6 +808,21 @@ impl Decode for LengthPrefixed {
     }
 }
 
+impl crate::framing::FrameLen for LengthPrefixed {
+    #[inline]
+    fn max_frame_len(&self) -> usize {
+        LengthPrefixed::max_frame_len(self)
+    }
+
+    /// The whole frame on the wire, once its header has arrived.
+    fn frame_len_hint(&self, src: &[u8]) -> Option<usize> {
+        match self.head(src) {
+            Ok(Head::Frame { total, .. }) => usize::try_from(total).ok(),
+            _ => None,
+        }
+    }
+}
+
 impl Encode for LengthPrefixed {
     /// The header plus the payload, or the refusal.
     ///

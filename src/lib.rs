@@ -259,13 +259,23 @@
 //! framewise = { version = "0.1", default-features = false, features = ["tokio"] }
 //! ```
 //!
-//! - (none): the framings, on slices. `no_std`, no allocator; builds for
-//!   `thumbv7em-none-eabihf`.
-//! - `std`: [`Error::Io`], the blocking adapters, `AnyCodec` (spec strings).
-//! - `tokio`: tokio-util `Decoder`/`Encoder` on every codec (bytes, tokio-util).
-//! - `futures-io`: asynchronous-codec `Decoder`/`Encoder` on every codec.
+//! A library user picks what they need with
+//! `framewise = { version = "0.1", default-features = false, features = [...] }`:
+//!
+//! - none: the framing core ([`framing`]: [`Decode`], [`DecodeMut`],
+//!   [`Encode`], the slice API [`framing::frames`]), `no_std` with no
+//!   allocator; memchr only. Builds for bare-metal targets (Cortex-M).
+//! - `std`: [`Error::Io`], `std::error::Error`, and
+//!   [`blocking::BorrowedReader`] (frames lent out of one buffer).
+//! - `tokio`: tokio-util's `Decoder`/`Encoder` on every codec (`Bytes`
+//!   frames), [`blocking::FrameReader`]/[`blocking::FrameWriter`], and
+//!   [`tokio_io::BorrowedReader`] over `AsyncRead` (bytes, tokio-util, tokio
+//!   with no features).
+//! - `futures-io`: asynchronous-codec's `Decoder`/`Encoder` on every codec,
+//!   for `asynchronous_codec::Framed` over smol, async-std or any futures-io
+//!   stream (bytes, asynchronous-codec).
 //! - `net` (default): echo and time servers and clients on `Framed` and
-//!   `UdpFramed` (tokio, futures, tracing, jiff).
+//!   `UdpFramed` (the tokio runtime, futures, tracing, jiff).
 //! - `demo` (default): the message-boundary demonstrations.
 //! - `cli` (default): the `framewise` command-line tool (clap, indicatif).
 
@@ -274,7 +284,7 @@
 #[cfg(feature = "std")]
 mod any;
 mod ascii;
-#[cfg(feature = "tokio")]
+#[cfg(feature = "std")]
 pub mod blocking;
 mod cobs;
 mod crc;
@@ -283,7 +293,10 @@ mod delimited;
 pub mod demo;
 mod error;
 mod fixed;
+mod frame_len;
 pub mod framing;
+#[cfg(feature = "futures-io")]
+mod futures_codec;
 mod length;
 mod lines;
 #[cfg(feature = "net")]
@@ -291,10 +304,14 @@ pub mod net;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 mod owned;
 mod raw;
+#[cfg(feature = "std")]
+mod read_buffer;
 mod slip;
 mod stuffed;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
+#[cfg(feature = "tokio")]
+pub mod tokio_io;
 
 #[cfg(feature = "std")]
 pub use crate::any::{AnyCodec, CodecKind};
@@ -304,7 +321,7 @@ pub use crate::crc::{Crc, CrcAlgorithm};
 pub use crate::delimited::{Delimited, DelimitedBuilder};
 pub use crate::error::{ConfigError, Error, Reason, SettingReason};
 pub use crate::fixed::FixedLength;
-pub use crate::framing::{Decode, DecodeMut, Decoded, Encode, Output, SliceOutput};
+pub use crate::framing::{Decode, DecodeMut, Decoded, Encode, FrameLen, Output, SliceOutput};
 pub use crate::length::{Endian, LengthPrefixed, LengthPrefixedBuilder, Width};
 pub use crate::lines::Lines;
 pub use crate::raw::Raw;

@@ -1,0 +1,146 @@
+//! [`BorrowedReader`]: frames as slices of one buffer, over any `std::io::Read`.
+
+use std::io::{self, Read};
+
+use crate::error::Error;
+use crate::framing::{DecodeMut, FrameLen};
+use crate::read_buffer::{DEFAULT_READ_SIZE, ReadBuffer, Step};
+
+/// Reads frames from any [`Read`] into one buffer and lends them out as
+/// `&[u8]`: no allocation and no copy per frame.
+///
+/// - A frame lives until the next call to [`read_frame`](Self::read_frame).
+/// - `Ok(None)` is a clean end of stream; a partial frame at the end is
+///   [`Error::Truncated`].
+/// - A recoverable error (an oversized frame) is returned and the next call
+///   goes on with the next frame; after an unrecoverable one (an I/O error,
+///   a corrupt length header) every later call returns `Ok(None)`.
+/// - It owns one buffer, which grows to at most the codec's limit plus one
+///   read, and only as bytes arrive (a length header alone reserves
+///   nothing). The rest of a large frame whose length the codec announces
+///   ([`FrameLen::frame_len_hint`], length-prefixed framing) is read straight
+///   into place: once the buffer has grown to the largest frame, frames are
+///   never moved, and a stream of large frames is not copied beyond the read
+///   itself. Otherwise only the unfinished end of a read moves to the front
+///   of the buffer, once.
+///
+/// Any codec works, COBS included ([`DecodeMut`] decodes in place). Reads go
+/// straight to the reader, in 8 KiB requests by default
+/// ([`with_read_size`](Self::with_read_size)), so a `BufReader` adds nothing.
+///
+/// # Examples
+///
+/// ```
+/// use framewise::LengthPrefixed;
+/// use framewise::blocking::BorrowedReader;
+///
+/// let wire = &b"\x00\x00\x00\x05hello\x00\x00\x00\x05world"[..];
+/// let mut reader = BorrowedReader::new(wire, LengthPrefixed::new());
+/// let mut total = 0;
+/// while let Some(frame) = reader.read_frame()? {
+///     total += frame.len(); // borrowed until the next read_frame
+/// }
+/// assert_eq!(total, 10);
+/// # Ok::<(), framewise::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct BorrowedReader<R, D> {
+    inner: R,
+    buf: ReadBuffer<D>,
+}
+
+impl<R: Read, D: DecodeMut + FrameLen> BorrowedReader<R, D> {
+    /// Wraps `inner`, decoding with `codec`, reading 8 KiB at a time.
+    pub fn new(inner: R, codec: D) -> Self {
+        Self::with_read_size(inner, codec, DEFAULT_READ_SIZE)
+    }
+
+    /// Wraps `inner`, asking for `read_size` bytes per `read` call.
+    ///
+    /// Larger reads mean fewer calls on fast streams; the buffer holds at
+    /// most the codec's limit plus one read.
+    ///
+    /// # Panics
+    ///
+    /// If `read_size` is 0.
+    pub fn with_read_size(inner: R, codec: D, read_size: usize) -> Self {
+        BorrowedReader {
+            inner,
+            buf: ReadBuffer::new(codec, read_size),
+        }
+    }
+
+    /// Reads the next frame: `Ok(None)` at a clean end of stream.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the codec reports, and I/O errors from the reader
+    /// (`Interrupted` is retried, not reported). After an unrecoverable error
+    /// ([`Error::is_recoverable`] is false) every later call returns `Ok(None)`.
+    #[inline]
+    pub fn read_frame(&mut self) -> Result<Option<&[u8]>, Error> {
+        loop {
+            match self.buf.step() {
+                Step::Frame(range) => return Ok(Some(self.buf.frame(range))),
+                Step::Error(e) => return Err(e),
+                Step::End => return Ok(None),
+                Step::Read => self.fill()?,
+            }
+        }
+    }
+
+    /// One `read` into the buffer. Kept out of line: most calls find a
+    /// frame already buffered.
+    #[inline(never)]
+    fn fill(&mut self) -> Result<(), Error> {
+        let slot = self.buf.read_slot();
+        let n = loop {
+            match self.inner.read(slot) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.read_failed();
+                    return Err(e.into());
+                }
+            }
+        };
+        self.buf.filled(n);
+        Ok(())
+    }
+
+    /// The codec.
+    pub fn codec(&self) -> &D {
+        &self.buf.codec
+    }
+
+    /// The codec, mutably (to change its settings between frames).
+    pub fn codec_mut(&mut self) -> &mut D {
+        &mut self.buf.codec
+    }
+
+    /// Bytes read but not yet decoded.
+    pub fn read_buffer(&self) -> &[u8] {
+        self.buf.buffered()
+    }
+
+    /// The size of the buffer now: at most the codec's limit plus one read.
+    pub fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// The underlying reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The underlying reader, mutably. Reading from it directly loses the
+    /// framing of whatever is buffered here.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The underlying reader; bytes read but not decoded are dropped.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}

@@ -1,0 +1,186 @@
+//! The buffer behind both `BorrowedReader`s (blocking and tokio): one `Vec`,
+//! the codec, and where the unconsumed bytes are. It decides where the next
+//! read goes; the two readers only do the reading.
+//!
+//! ```text
+//! buf: [ handed out / free ][ start .. end: not yet decoded ][ next read ]
+//! ```
+//!
+//! - A frame handed out stays where it is until the next call.
+//! - When the next read does not fit after `end`, the unconsumed bytes (the
+//!   start of one frame, or what little follows the last frame) move to the
+//!   front, into a larger buffer if they must: each byte moves once.
+//! - When the codec knows the size of the frame at the front
+//!   ([`FrameLen::frame_len_hint`]) and it is large, the reads ask for
+//!   exactly the rest of it, so it is read straight into place and the
+//!   buffer is empty again after it: once the buffer has grown to the
+//!   largest frame, a stream of large frames is never moved at all.
+//! - The buffer grows to at most the codec's limit plus one read, and to no
+//!   more than twice the bytes received (or one read): an announced length
+//!   reserves nothing by itself.
+
+use std::ops::Range;
+
+use crate::error::Error;
+use crate::framing::{DecodeMut, Decoded, FrameLen};
+
+/// How many bytes one read asks for, unless told otherwise.
+pub(crate) const DEFAULT_READ_SIZE: usize = 8 * 1024;
+
+/// What the reader does next.
+pub(crate) enum Step {
+    /// Hand out `buf[range]`.
+    Frame(Range<usize>),
+    /// Report this error.
+    Error(Error),
+    /// Read into [`ReadBuffer::read_slot`], then call [`ReadBuffer::filled`].
+    Read,
+    /// A clean end of stream (or the stream already ended with an error).
+    End,
+}
+
+#[derive(Debug)]
+pub(crate) struct ReadBuffer<D> {
+    pub(crate) codec: D,
+    /// Always initialized: reads go into `buf[end..]` as plain `&mut [u8]`.
+    buf: Vec<u8>,
+    /// The first byte the codec has not consumed.
+    start: usize,
+    /// The end of the bytes read.
+    end: usize,
+    read_size: usize,
+    /// The reader returned 0: only the `_eof` decode is left.
+    eof: bool,
+    /// Nothing more will come: the end was reached or a fatal error seen.
+    done: bool,
+}
+
+impl<D: DecodeMut + FrameLen> ReadBuffer<D> {
+    pub(crate) fn new(codec: D, read_size: usize) -> Self {
+        assert!(read_size > 0, "the read size must be at least 1 byte");
+        ReadBuffer {
+            codec,
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            read_size,
+            eof: false,
+            done: false,
+        }
+    }
+
+    /// Decodes what is buffered: a frame, an error, the end, or a read to do.
+    #[inline]
+    pub(crate) fn step(&mut self) -> Step {
+        if self.done {
+            return Step::End;
+        }
+        let src = &mut self.buf[self.start..self.end];
+        let answer = if self.eof {
+            self.codec.decode_in_place_eof(src)
+        } else {
+            self.codec.decode_in_place(src)
+        };
+        let at = self.start;
+        self.start += answer.consumed();
+        match answer {
+            Decoded::Frame { start, len, .. } => Step::Frame(at + start..at + start + len),
+            Decoded::Error { consumed, error } => {
+                // An error that consumed nothing would come back on every
+                // call (a corrupt header): the stream is over.
+                if !error.is_recoverable() || consumed == 0 {
+                    self.done = true;
+                }
+                Step::Error(error)
+            }
+            Decoded::Incomplete { .. } if !self.eof => Step::Read,
+            Decoded::Incomplete { .. } => {
+                self.done = true;
+                let buffered = self.end - self.start;
+                self.start = self.end;
+                if buffered == 0 {
+                    Step::End
+                } else {
+                    // The codec's `_eof` decode reports a partial frame
+                    // itself; this is only a backstop.
+                    Step::Error(Error::Truncated { buffered })
+                }
+            }
+        }
+    }
+
+    /// Where the next read goes, after making room for it.
+    pub(crate) fn read_slot(&mut self) -> &mut [u8] {
+        let tail = self.end - self.start;
+        if tail == 0 {
+            self.start = 0;
+            self.end = 0;
+        }
+        let max = self.codec.max_frame_len();
+        let frame = self
+            .codec
+            .frame_len_hint(&self.buf[self.start..self.end])
+            .filter(|&n| n > tail && n <= max);
+        let want = match frame {
+            // A frame of half a read or more: read exactly its rest, so it
+            // lands in place and the buffer is empty after it. Room is made
+            // for at most as much again as has arrived (or one read), so an
+            // announced length alone reserves nothing: memory follows the
+            // bytes received, and a huge frame grows the buffer by doubling.
+            Some(n) if n >= self.read_size / 2 => (n - tail).min(tail.max(self.read_size)),
+            _ => self.read_size,
+        };
+        if self.end + want > self.buf.len() {
+            self.make_room(tail, want, max);
+        }
+        &mut self.buf[self.end..self.end + want]
+    }
+
+    /// Moves the unconsumed bytes to the front, into a larger buffer if
+    /// `want` more bytes do not fit after them.
+    #[cold]
+    fn make_room(&mut self, tail: usize, want: usize, max: usize) {
+        let needed = tail + want;
+        if needed <= self.buf.len() {
+            self.buf.copy_within(self.start..self.end, 0);
+        } else {
+            // Doubling keeps a long delimited frame from being moved once per
+            // read; the cap keeps the buffer within the limit plus one read.
+            let cap = max.saturating_add(self.read_size);
+            let size = needed.max(cap.min(2 * self.buf.len()));
+            let mut grown = vec![0u8; size];
+            grown[..tail].copy_from_slice(&self.buf[self.start..self.end]);
+            self.buf = grown;
+        }
+        self.start = 0;
+        self.end = tail;
+    }
+
+    /// Records a read of `n` bytes into the slot; 0 is the end of stream.
+    #[inline]
+    pub(crate) fn filled(&mut self, n: usize) {
+        self.end += n;
+        if n == 0 {
+            self.eof = true;
+        }
+    }
+
+    /// Records a failed read: the stream is over.
+    pub(crate) fn read_failed(&mut self) {
+        self.done = true;
+    }
+
+    #[inline]
+    pub(crate) fn frame(&self, range: Range<usize>) -> &[u8] {
+        &self.buf[range]
+    }
+
+    /// Bytes read but not yet decoded.
+    pub(crate) fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+}
