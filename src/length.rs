@@ -276,11 +276,7 @@ impl LengthPrefixedBuilder {
                 ),
             ));
         }
-        Ok(LengthPrefixed {
-            layout: self,
-            discarding: 0,
-            corrupt: None,
-        })
+        Ok(LengthPrefixed::with_layout(self))
     }
 }
 
@@ -354,6 +350,10 @@ pub struct LengthPrefixed {
     /// Set once a header could not be decoded: where the next frame starts is
     /// unknown, so every later call repeats this error.
     corrupt: Option<&'static str>,
+    /// The header is a big-endian u8, u16 or u32 payload length at the
+    /// front, stripped: the layout of nearly every protocol, decoded by a
+    /// short inlined path ([`LengthPrefixed::plain_frame`]).
+    plain: bool,
 }
 
 impl Default for LengthPrefixed {
@@ -379,6 +379,45 @@ enum Head {
 }
 
 impl LengthPrefixed {
+    fn with_layout(layout: LengthPrefixedBuilder) -> LengthPrefixed {
+        let plain = layout.offset == 0
+            && layout.adjustment == 0
+            && layout.strip.is_none()
+            && (layout.endian == Endian::Big || layout.width == Width::U8)
+            && matches!(layout.width, Width::U8 | Width::U16 | Width::U32);
+        LengthPrefixed {
+            layout,
+            discarding: 0,
+            corrupt: None,
+            plain,
+        }
+    }
+
+    /// A whole frame within the limit at the front of `src`, for a plain
+    /// layout; `None` for anything else, which [`next`](Self::next) handles.
+    /// It gives exactly what `next` gives for such a frame.
+    #[inline(always)]
+    fn plain_frame(&self, src: &[u8]) -> Option<Decoded> {
+        let (len, header) = match self.layout.width {
+            Width::U8 => (usize::from(*src.first()?), 1),
+            Width::U16 => (usize::from(u16::from_be_bytes(*src.first_chunk()?)), 2),
+            Width::U32 => (
+                usize::try_from(u32::from_be_bytes(*src.first_chunk()?)).ok()?,
+                4,
+            ),
+            _ => return None,
+        };
+        let total = len.checked_add(header)?;
+        if total > self.layout.max_frame_len || total > src.len() {
+            return None;
+        }
+        Some(Decoded::Frame {
+            start: header,
+            len,
+            consumed: total,
+        })
+    }
+
     /// 4-byte big-endian payload length, header stripped, 8 MiB limit.
     ///
     /// Byte-compatible with tokio-util's `LengthDelimitedCodec::new()` and
@@ -391,11 +430,7 @@ impl LengthPrefixed {
     /// assert_eq!(LengthPrefixed::new().max_frame_len(), 8 * 1024 * 1024);
     /// ```
     pub fn new() -> Self {
-        LengthPrefixed {
-            layout: LengthPrefixedBuilder::default(),
-            discarding: 0,
-            corrupt: None,
-        }
+        LengthPrefixed::with_layout(LengthPrefixedBuilder::default())
     }
 
     /// Unsigned LEB128 length, header stripped, 8 MiB limit: the protobuf
@@ -414,11 +449,7 @@ impl LengthPrefixed {
     /// # Ok::<(), framewise::Error>(())
     /// ```
     pub fn varint() -> Self {
-        LengthPrefixed {
-            layout: LengthPrefixedBuilder::default().width(Width::Varint),
-            discarding: 0,
-            corrupt: None,
-        }
+        LengthPrefixed::with_layout(LengthPrefixedBuilder::default().width(Width::Varint))
     }
 
     /// A builder for any header layout.
@@ -574,6 +605,25 @@ impl LengthPrefixed {
     #[inline]
     fn strip_len(&self, header_len: usize) -> usize {
         self.layout.strip.unwrap_or(header_len)
+    }
+
+    /// Every case of [`Decode::decode_slice`] but a whole plain frame.
+    #[inline(never)]
+    fn decode_general(&mut self, src: &[u8]) -> Decoded {
+        if let Some(reason) = self.corrupt {
+            return Decoded::Error {
+                consumed: 0,
+                error: Error::CorruptHeader { reason },
+            };
+        }
+        if self.discarding > 0 {
+            let skipped = self.discard(src.len());
+            if self.discarding > 0 {
+                return Decoded::Incomplete { consumed: skipped };
+            }
+            return self.next(&src[skipped..]).after_skipping(skipped);
+        }
+        self.next(src)
     }
 
     /// What the front of `src` holds, once no discard is in progress.
@@ -772,22 +822,16 @@ impl Decode for LengthPrefixed {
     ///
     /// While an oversized frame is skipped, its bytes are consumed as they
     /// arrive ([`Decoded::Incomplete`] with `consumed` > 0).
-    #[inline]
+    #[inline(always)]
     fn decode_slice(&mut self, src: &[u8]) -> Decoded {
-        if let Some(reason) = self.corrupt {
-            return Decoded::Error {
-                consumed: 0,
-                error: Error::CorruptHeader { reason },
-            };
+        if self.plain
+            && self.discarding == 0
+            && self.corrupt.is_none()
+            && let Some(frame) = self.plain_frame(src)
+        {
+            return frame;
         }
-        if self.discarding > 0 {
-            let skipped = self.discard(src.len());
-            if self.discarding > 0 {
-                return Decoded::Incomplete { consumed: skipped };
-            }
-            return self.next(&src[skipped..]).after_skipping(skipped);
-        }
-        self.next(src)
+        self.decode_general(src)
     }
 
     /// As [`decode_slice`](Self::decode_slice); then a partial frame is
