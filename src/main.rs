@@ -66,7 +66,7 @@ enum Command {
     /// A proxy that shows the frames of the traffic it forwards: what each
     /// read held, each frame, each decoding error.
     #[command(after_help = TAP_EXAMPLES)]
-    Tap(TapArgs),
+    Tap(Box<TapArgs>),
     /// Decode a captured byte stream (a file or stdin) and show its frames
     /// and errors as the tap does.
     #[command(after_help = DECODE_EXAMPLES)]
@@ -468,7 +468,7 @@ fn main() -> ExitCode {
         }
         Command::Tap(args) => {
             init_logs("warn");
-            runtime.block_on(tap(args))
+            runtime.block_on(tap(*args))
         }
         Command::Decode(args) => decode(args),
     };
