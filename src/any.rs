@@ -148,7 +148,9 @@ use crate::{
 pub struct AnyCodec {
     /// The spec `Display` shows: as parsed, or the canonical one of the codec
     /// it was made from; `None` when no spec describes that codec.
-    spec: Option<Spec>,
+    // Boxed: only `Display` reads it, and it would double the size of
+    // every `AnyCodec`.
+    spec: Option<Box<Spec>>,
     codec: Inner,
 }
 
@@ -582,7 +584,7 @@ impl AnyCodec {
             })?;
             let codec = Crc::new(inner, crc.algorithm).with_endian(crc.endian);
             return Ok(AnyCodec {
-                spec: Some(spec),
+                spec: Some(Box::new(spec)),
                 codec: Inner::Crc(Box::new(codec)),
             });
         }
@@ -663,7 +665,7 @@ impl AnyCodec {
             }
         };
         Ok(AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec,
         })
     }
@@ -713,7 +715,7 @@ impl From<LengthPrefixed> for AnyCodec {
             max: non_default(codec.max_frame_len(), crate::length::DEFAULT_MAX_FRAME_LEN),
         });
         AnyCodec {
-            spec,
+            spec: spec.map(Box::new),
             codec: Inner::Length(codec),
         }
     }
@@ -746,7 +748,7 @@ impl From<Delimited> for AnyCodec {
             }
         };
         AnyCodec {
-            spec,
+            spec: spec.map(Box::new),
             codec: Inner::Delimited(Box::new(codec)),
         }
     }
@@ -770,7 +772,7 @@ impl From<Lines> for AnyCodec {
             max: non_default(codec.max_frame_len(), crate::lines::DEFAULT_MAX_FRAME_LEN),
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::Lines(codec),
         }
     }
@@ -793,7 +795,7 @@ impl From<FixedLength> for AnyCodec {
             max: None,
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::Fixed(codec),
         }
     }
@@ -816,7 +818,7 @@ impl From<Cobs> for AnyCodec {
             max: non_default(codec.max_frame_len(), crate::cobs::DEFAULT_MAX_FRAME_LEN),
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::Cobs(codec),
         }
     }
@@ -838,7 +840,7 @@ impl From<Raw> for AnyCodec {
             max: non_default(codec.max_frame_len(), crate::raw::DEFAULT_MAX_FRAME_LEN),
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::Raw(codec),
         }
     }
@@ -863,7 +865,7 @@ impl From<Slip> for AnyCodec {
             max: non_default(codec.max_frame_len(), crate::stuffed::DEFAULT_MAX_FRAME_LEN),
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::Slip(codec),
         }
     }
@@ -898,7 +900,7 @@ impl From<Stuffed> for AnyCodec {
             max: non_default(codec.max_frame_len(), crate::stuffed::DEFAULT_MAX_FRAME_LEN),
         });
         AnyCodec {
-            spec,
+            spec: spec.map(Box::new),
             codec: Inner::Stuffed(codec),
         }
     }
@@ -920,7 +922,7 @@ impl From<Netstring> for AnyCodec {
             max: non_default(codec.max_frame_len(), crate::ascii::DEFAULT_MAX_FRAME_LEN),
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::Netstring(codec),
         }
     }
@@ -942,7 +944,7 @@ impl From<OctetCounting> for AnyCodec {
             max: non_default(codec.max_frame_len(), crate::ascii::DEFAULT_MAX_FRAME_LEN),
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::OctetCounting(codec),
         }
     }
@@ -972,7 +974,7 @@ impl From<HexLength> for AnyCodec {
             max: non_default(codec.max_frame_len(), default),
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::HexLength(codec),
         }
     }
@@ -1005,12 +1007,12 @@ impl<C: Into<AnyCodec>> From<Crc<C>> for AnyCodec {
         let spec = match &inner.spec {
             Some(spec) if spec.crc.is_none() && spec.kind.takes_crc() => Some(Spec {
                 crc: Some(CrcSpec { algorithm, endian }),
-                ..spec.clone()
+                ..(**spec).clone()
             }),
             _ => None,
         };
         AnyCodec {
-            spec,
+            spec: spec.map(Box::new),
             codec: Inner::Crc(Box::new(Crc::new(inner, algorithm).with_endian(endian))),
         }
     }

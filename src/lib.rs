@@ -284,6 +284,8 @@ pub mod demo;
 mod error;
 mod fixed;
 pub mod framing;
+#[cfg(feature = "std")]
+mod layout;
 mod length;
 mod lines;
 #[cfg(feature = "net")]
@@ -305,6 +307,8 @@ pub use crate::delimited::{Delimited, DelimitedBuilder};
 pub use crate::error::{ConfigError, Error, Reason, SettingReason};
 pub use crate::fixed::FixedLength;
 pub use crate::framing::{Decode, DecodeMut, Decoded, Encode, Output, SliceOutput};
+#[cfg(feature = "std")]
+pub use crate::layout::{WirePart, WireSpan};
 pub use crate::length::{Endian, LengthPrefixed, LengthPrefixedBuilder, Width};
 pub use crate::lines::Lines;
 pub use crate::raw::Raw;

@@ -1004,3 +1004,234 @@ fn any_encoders_refuse_what_their_decoders_skip() {
         "{err:?}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// wire_layout: the codec says which of its bytes are framing.
+
+/// `(part, bytes)` for each span of `spec`'s encoding of `item`, after
+/// checking the spans cover the frame in order.
+/// A frame's layout as (part, bytes) pairs.
+type Parts = Vec<(framewise::WirePart, Vec<u8>)>;
+
+fn layout_of(codec: &AnyCodec, item: &[u8]) -> Parts {
+    let mut wire = BytesMut::new();
+    codec.clone().encode(item, &mut wire).unwrap();
+    let spans = codec.wire_layout(&wire).unwrap();
+    let mut at = 0;
+    for pair in spans.windows(2) {
+        assert_ne!(pair[0].part, pair[1].part, "{codec}: adjacent spans merge");
+    }
+    for span in &spans {
+        assert_eq!(span.range.start, at, "{codec}");
+        assert!(!span.range.is_empty(), "{codec}");
+        at = span.range.end;
+    }
+    assert_eq!(at, wire.len(), "{codec}: the spans cover the frame");
+    spans
+        .into_iter()
+        .map(|s| (s.part, wire[s.range].to_vec()))
+        .collect()
+}
+
+#[test]
+fn any_wire_layout_of_every_framing() {
+    use framewise::WirePart::{Checksum, Code, End, Escape, Header, Payload};
+    let p = |b: &[u8]| (Payload, b.to_vec());
+    let cases: Vec<(&str, &[u8], Parts)> = vec![
+        ("length:u16", b"hi", vec![(Header, vec![0, 2]), p(b"hi")]),
+        (
+            "length:varint",
+            &[7; 200],
+            vec![(Header, vec![0xc8, 1]), p(&[7; 200])],
+        ),
+        ("lines-crlf", b"hi", vec![p(b"hi"), (End, b"\r\n".to_vec())]),
+        ("delim:||", b"hi", vec![p(b"hi"), (End, b"||".to_vec())]),
+        ("fixed:2", b"hi", vec![p(b"hi")]),
+        ("raw", b"hi", vec![p(b"hi")]),
+        (
+            "cobs",
+            b"a\0b",
+            vec![
+                (Code, vec![2]),
+                p(b"a"),
+                (Code, vec![2]),
+                p(b"b"),
+                (End, vec![0]),
+            ],
+        ),
+        (
+            "slip:lead",
+            b"\xc0\xdb",
+            vec![
+                (Header, vec![0xc0]),
+                (Escape, vec![0xdb]),
+                p(b"\xdc"),
+                (Escape, vec![0xdb]),
+                p(b"\xdd"),
+                (End, vec![0xc0]),
+            ],
+        ),
+        (
+            "hdlc",
+            b"a\x7e",
+            vec![
+                (Header, vec![0x7e]),
+                p(b"a"),
+                (Escape, vec![0x7d]),
+                p(b"\x5e"),
+                (End, vec![0x7e]),
+            ],
+        ),
+        (
+            "dle",
+            b"\x10\x03",
+            vec![
+                (Header, vec![0x10, 0x02]),
+                (Escape, vec![0x10]),
+                p(b"\x10\x03"),
+                (End, vec![0x10, 0x03]),
+            ],
+        ),
+        (
+            "dle",
+            b"",
+            vec![(Header, vec![0x10, 0x02]), (End, vec![0x10, 0x03])],
+        ),
+        (
+            "netstring",
+            b"",
+            vec![(Header, b"0:".to_vec()), (End, b",".to_vec())],
+        ),
+        ("octets", b"a b", vec![(Header, b"3 ".to_vec()), p(b"a b")]),
+        ("hexlen:2", b"hi", vec![(Header, b"02".to_vec()), p(b"hi")]),
+        ("length:varint4", b"hi", vec![(Header, vec![2]), p(b"hi")]),
+        (
+            "length:u8,crc=crc16-xmodem",
+            b"123456789",
+            vec![
+                (Header, vec![11]),
+                p(b"123456789"),
+                (Checksum, vec![0x31, 0xc3]),
+            ],
+        ),
+        (
+            // CRC-8 of a zero byte is zero.
+            "slip,crc=crc8",
+            b"\x00",
+            vec![p(b"\x00"), (Checksum, vec![0x00]), (End, vec![0xc0])],
+        ),
+        (
+            "netstring,crc=crc8",
+            b"hi",
+            vec![
+                (Header, b"3:".to_vec()),
+                p(b"hi"),
+                (Checksum, vec![0x45]),
+                (End, b",".to_vec()),
+            ],
+        ),
+    ];
+    for (spec, item, want) in cases {
+        assert_eq!(layout_of(&parse(spec), item), want, "{spec}");
+    }
+}
+
+#[test]
+fn any_wire_layout_of_an_escaped_or_zero_checksum() {
+    use framewise::WirePart::{Checksum, Code, End, Escape, Payload};
+    use framewise::{CrcAlgorithm, Encode};
+    // Find items whose CRC-8 is a byte SLIP escapes, and a zero (COBS).
+    let item_with_crc = |want: u8| {
+        (0u8..=255)
+            .map(|b| [b'x', b])
+            .find(|item| CrcAlgorithm::Crc8.checksum(item) == u64::from(want))
+            .unwrap()
+    };
+    let item = item_with_crc(0xc0);
+    let spans = layout_of(&parse("slip,crc=crc8"), &item);
+    assert_eq!(spans.last().unwrap(), &(End, vec![0xc0]), "{spans:?}");
+    let n = spans.len();
+    assert_eq!(
+        spans[n - 3..n - 1],
+        [(Escape, vec![0xdb]), (Checksum, vec![0xdc])]
+    );
+
+    let item = item_with_crc(0x00);
+    let codec = parse("cobs,crc=crc8");
+    let mut wire = [0u8; 8];
+    let len = codec.encode_to_slice(&item, &mut wire).unwrap();
+    // x ? 00 -> 03 x ? 01 00: the code byte 01 stands for the checksum's zero.
+    assert_eq!(&wire[..len], [3, b'x', item[1], 1, 0]);
+    let spans = layout_of(&codec, &item);
+    assert_eq!(
+        spans,
+        [
+            (Code, vec![3]),
+            (Payload, item.to_vec()),
+            (Code, vec![1]),
+            (End, vec![0])
+        ]
+    );
+}
+
+#[test]
+fn any_wire_layout_of_a_header_layout_and_bad_frames() {
+    use framewise::WirePart::{Header, Payload};
+    // A codec that keeps its header: the header is still framing.
+    let keep = AnyCodec::from(
+        LengthPrefixed::builder()
+            .width(Width::U8)
+            .strip(0)
+            .build()
+            .unwrap(),
+    );
+    let spans: Vec<_> = keep
+        .wire_layout(b"\x02hi")
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.part, s.range))
+        .collect();
+    assert_eq!(spans, [(Header, 0..1), (Payload, 1..3)]);
+    // Netty's example 6: CA, u16 length, FE, payload.
+    let six = AnyCodec::from(
+        LengthPrefixed::builder()
+            .offset(1)
+            .width(Width::U16)
+            .adjustment(1)
+            .strip(3)
+            .build()
+            .unwrap(),
+    );
+    let spans: Vec<_> = six
+        .wire_layout(b"\xca\x00\x02\xfehi")
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.part, s.range))
+        .collect();
+    assert_eq!(spans, [(Header, 0..3), (Payload, 3..6)]);
+    // Bytes after the frame are not covered.
+    let spans = parse("netstring").wire_layout(b"2:hi,1:x,").unwrap();
+    assert_eq!(spans.last().unwrap().range.end, 5);
+
+    // Not a whole valid frame: the decoder's error.
+    let err = parse("length:u8").wire_layout(b"\x05hi").unwrap_err();
+    assert!(
+        matches!(err, framewise::Error::Truncated { buffered: 3 }),
+        "{err:?}"
+    );
+    let err = parse("length:u8,crc=crc8")
+        .wire_layout(b"\x03hi\x00")
+        .unwrap_err();
+    assert!(
+        matches!(err, framewise::Error::ChecksumMismatch { .. }),
+        "{err:?}"
+    );
+    let err = parse("length:u8,max=2")
+        .wire_layout(b"\x05hello")
+        .unwrap_err();
+    assert!(
+        matches!(err, framewise::Error::FrameTooLong { .. }),
+        "{err:?}"
+    );
+    assert!(parse("slip").wire_layout(b"").is_err());
+}
