@@ -75,9 +75,12 @@ use crate::{
 /// the spec as written (canonical), or for a codec made from a value, the
 /// canonical spec that builds the same codec. A codec no spec describes (a
 /// [`LengthPrefixed`] with an offset, an adjustment or a strip of its own, a
-/// [`Delimited`] with several delimiters or keeping them) is shown as a
-/// description such as `length(u16be, offset=1, adjustment=1, max=8388608)`
-/// or `delim(\r\n or \n, keep_delimiter, max=65536)`, which is not a spec:
+/// [`Delimited`] with several delimiters or keeping them, a [`Stuffed`]
+/// codec with bytes of its own, a [`Crc`] over such a codec, over `lines` or
+/// `delim:`, or over another `Crc`) is shown as a description such as
+/// `length(u16be, offset=1, adjustment=1, max=8388608)`,
+/// `delim(\r\n or \n, keep_delimiter, max=65536)` or
+/// `crc(lines, crc32, le)`, which is not a spec:
 /// parsing it fails rather than building another codec.
 /// [`has_spec`](AnyCodec::has_spec) tells the two apart.
 ///

@@ -629,3 +629,68 @@ fn cli_new_framings_refuse_what_they_cannot_carry() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("{year}\n"));
     assert_eq!(serve.stop("TERM").0.code(), Some(0));
 }
+
+/// The Python netstring client of README.md, extracted from it so the two
+/// cannot drift, run against the real `framewise serve echo --codec
+/// netstring`. Skipped, saying so, where `python3` is not installed.
+#[test]
+fn cli_readme_python_netstring_client() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```python\n")
+        .expect("README.md has a python block")
+        + "```python\n".len();
+    let end = start + readme[start..].find("```").expect("the python block ends");
+    let snippet = &readme[start..end];
+    assert!(snippet.contains("recv_netstring"), "{snippet}");
+
+    let Ok(version) = Command::new("python3").arg("--version").output() else {
+        println!("skipped: python3 is not installed");
+        return;
+    };
+    if !version.status.success() {
+        println!("skipped: python3 --version failed");
+        return;
+    }
+
+    let serve = Serve::start(
+        &[
+            "serve",
+            "echo",
+            "--codec",
+            "netstring",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+    let mut child = Command::new("python3")
+        .args(["-c", snippet])
+        .env("PORT", serve.addr(0).port().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_bounded(&mut child);
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(stdout, "hello\n\ncommas, colons: anything\n");
+    let (status, logs) = serve.stop("TERM");
+    assert_eq!(status.code(), Some(0));
+    assert!(logs.contains("frames_in=3 frames_out=3"), "{logs}");
+}
