@@ -100,8 +100,7 @@ impl Variant {
     fn start(self, rt: &Runtime) -> SocketAddr {
         match self {
             Variant::Framewise => rt.block_on(async {
-                let codec = "length".parse().expect("a valid spec");
-                let server = EchoServer::new(codec)
+                let server = EchoServer::new(framewise::LengthPrefixed::new())
                     .bind(&[Endpoint::Tcp(SocketAddr::from(([127, 0, 0, 1], 0)))])
                     .await
                     .expect("bind the framewise echo server");

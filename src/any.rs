@@ -11,7 +11,10 @@ use std::str::FromStr;
 
 use crate::error::{ConfigError, Error};
 use crate::framing::{DecodeMut, Decoded, Encode, Output};
-use crate::{Cobs, Delimited, Endian, FixedLength, LengthPrefixed, Lines, Raw, Width};
+use crate::{
+    Cobs, Crc, CrcAlgorithm, Delimited, Endian, FixedLength, HexLength, LengthPrefixed, Lines,
+    Netstring, OctetCounting, Raw, Slip, Stuffed, Stuffing, Width,
+};
 
 /// Any framewise codec, chosen at run time from a spec string or made from a
 /// codec value.
@@ -23,14 +26,41 @@ use crate::{Cobs, Delimited, Endian, FixedLength, LengthPrefixed, Lines, Raw, Wi
 /// | `length` | [`LengthPrefixed::new`]: u32 big-endian |
 /// | `length:u8`, `u16`, `u24`, `u32`, `u64`, each with an optional `le`/`be` suffix | [`LengthPrefixed::builder`] |
 /// | `length:varint` | [`LengthPrefixed::varint`] |
+/// | `length:varint4` | [`LengthPrefixed::builder`] with [`Width::Varint4`] (MQTT's remaining length) |
 /// | `fixed:<n>` | [`FixedLength::new`] |
 /// | `cobs` | [`Cobs::new`] |
 /// | `raw` | [`Raw::new`] |
+/// | `slip`, `slip:lead` | [`Slip::new`]; `lead` also writes an END before each frame ([`Slip::with_leading_end`]) |
+/// | `hdlc` | [`Stuffed::hdlc`]: flag `7E`, escape `7D`, XOR `20` |
+/// | `dle` | [`Stuffed::dle`]: DLE-STX/ETX with DLE doubling |
+/// | `netstring` | [`Netstring::new`] |
+/// | `octets` | [`OctetCounting::new`] (RFC 6587) |
+/// | `hexlen`, `hexlen:<1-16>`, each with an optional `:upper` suffix | [`HexLength::new`] (4 digits by default, as adb), [`HexLength::with_uppercase`] |
 ///
-/// Any spec may end in `,max=<n>` to set the frame limit (`,max=64k`,
-/// `,max=8m` for KiB and MiB). The item is bytes whatever the codec: `Lines`
-/// frames are handed over as their UTF-8 bytes, and a `Lines` encoder refuses
-/// bytes that are not UTF-8.
+/// Then, in any order, each at most once:
+///
+/// - `,crc=<name>` adds a CRC trailer to each payload ([`Crc`]): `<name>` is
+///   one of [`CrcAlgorithm::name`] (`crc8`, `crc16-xmodem`,
+///   `crc16-ccitt-false`, `crc16-modbus`, `crc16-arc`, `crc16-kermit`,
+///   `crc16-ibm-sdlc`, `crc32`, `crc32c`), with an optional `:be` or `:le`
+///   for the trailer's byte order (default: the
+///   [algorithm's](CrcAlgorithm::default_endian)). `cobs,crc=crc16-xmodem` is
+///   the firmware framing `COBS(payload ‖ crc16) ‖ 00`; `length:u16,crc=crc32`
+///   counts the trailer in the length. Not with `lines`, `lines-crlf` or
+///   `delim:`, whose encoders cannot carry the arbitrary bytes of a checksum.
+/// - `,max=<n>` sets the frame limit (`,max=64k`, `,max=8m` for KiB and MiB),
+///   as the codec counts it (a `length` limit counts the header, the others
+///   the payload). With a `crc=`, it is the limit of the codec under the
+///   trailer, so it counts the trailer too: with `length:u16,crc=crc32,max=4k`
+///   a frame is at most 4,096 bytes on the wire, 2 of length, at most 4,090
+///   of data and 4 of checksum, as [`max_frame_len`](AnyCodec::max_frame_len)
+///   and the codec's [`FrameTooLong`](Error::FrameTooLong) errors say.
+///
+/// The canonical spec (what `Display` shows) writes `crc=` before `max=`,
+/// sizes in bytes, and the trailer's order only when it is not the default.
+///
+/// The item is bytes whatever the codec: `Lines` frames are handed over as
+/// their UTF-8 bytes, and a `Lines` encoder refuses bytes that are not UTF-8.
 ///
 /// An `AnyCodec` is also made `From` any codec value, with any setting the
 /// codec has (a header layout with an offset, several delimiters), so code
@@ -45,9 +75,12 @@ use crate::{Cobs, Delimited, Endian, FixedLength, LengthPrefixed, Lines, Raw, Wi
 /// the spec as written (canonical), or for a codec made from a value, the
 /// canonical spec that builds the same codec. A codec no spec describes (a
 /// [`LengthPrefixed`] with an offset, an adjustment or a strip of its own, a
-/// [`Delimited`] with several delimiters or keeping them) is shown as a
-/// description such as `length(u16be, offset=1, adjustment=1, max=8388608)`
-/// or `delim(\r\n or \n, keep_delimiter, max=65536)`, which is not a spec:
+/// [`Delimited`] with several delimiters or keeping them, a [`Stuffed`]
+/// codec with bytes of its own, a [`Crc`] over such a codec, over `lines` or
+/// `delim:`, or over another `Crc`) is shown as a description such as
+/// `length(u16be, offset=1, adjustment=1, max=8388608)`,
+/// `delim(\r\n or \n, keep_delimiter, max=65536)` or
+/// `crc(lines, crc32, le)`, which is not a spec:
 /// parsing it fails rather than building another codec.
 /// [`has_spec`](AnyCodec::has_spec) tells the two apart.
 ///
@@ -98,11 +131,29 @@ use crate::{Cobs, Delimited, Endian, FixedLength, LengthPrefixed, Lines, Raw, Wi
 /// let err = "length:u12".parse::<framewise::AnyCodec>().unwrap_err();
 /// assert!(err.to_string().contains("expected one of: lines"));
 /// ```
+///
+/// A CRC trailer over a codec, from a spec or a value:
+///
+/// ```
+/// use framewise::{AnyCodec, CodecKind, Cobs, Crc, CrcAlgorithm, Encode};
+///
+/// let codec: AnyCodec = "cobs,crc=crc16-xmodem".parse()?;
+/// assert_eq!(codec.kind(), CodecKind::Crc);
+/// let mut wire = [0u8; 16];
+/// let n = codec.encode_to_slice(b"123456789", &mut wire)?;
+/// assert_eq!(&wire[..n], b"\x0c123456789\x31\xc3\x00"); // COBS(data ‖ 31 c3) ‖ 00
+///
+/// let same = AnyCodec::from(Crc::new(Cobs::new(), CrcAlgorithm::Crc16Xmodem));
+/// assert_eq!(same.to_string(), "cobs,crc=crc16-xmodem");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct AnyCodec {
     /// The spec `Display` shows: as parsed, or the canonical one of the codec
     /// it was made from; `None` when no spec describes that codec.
-    spec: Option<Spec>,
+    // Boxed: only `Display` reads it, and it would double the size of
+    // every `AnyCodec`.
+    spec: Option<Box<Spec>>,
     codec: Inner,
 }
 
@@ -131,13 +182,33 @@ pub enum CodecKind {
     Cobs,
     /// [`Raw`].
     Raw,
+    /// [`Slip`].
+    Slip,
+    /// [`Stuffed`]: HDLC-like or DLE-STX/ETX.
+    Stuffed,
+    /// [`Netstring`].
+    Netstring,
+    /// [`OctetCounting`].
+    OctetCounting,
+    /// [`HexLength`].
+    HexLength,
+    /// A [`Crc`] trailer over another codec ([`AnyCodec::as_crc`] gives it).
+    Crc,
 }
 
 /// A codec spec, kept for `Display`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Spec {
     kind: Kind,
+    crc: Option<CrcSpec>,
     max: Option<usize>,
+}
+
+/// A spec's `crc=` option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CrcSpec {
+    algorithm: CrcAlgorithm,
+    endian: Endian,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +224,25 @@ enum Kind {
     Fixed(usize),
     Cobs,
     Raw,
+    Slip {
+        lead: bool,
+    },
+    Hdlc,
+    Dle,
+    Netstring,
+    Octets,
+    HexLen {
+        width: usize,
+        upper: bool,
+    },
+}
+
+impl Kind {
+    /// Whether a CRC trailer may be added: the encoder can carry any bytes
+    /// at the end of a payload (so not a delimiter or UTF-8 text).
+    fn takes_crc(&self) -> bool {
+        !matches!(self, Kind::Lines { .. } | Kind::Delim(_))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -164,16 +254,49 @@ enum Inner {
     Fixed(FixedLength),
     Cobs(Cobs),
     Raw(Raw),
+    Slip(Slip),
+    Stuffed(Stuffed),
+    Netstring(Netstring),
+    OctetCounting(OctetCounting),
+    HexLength(HexLength),
+    // Boxed: it holds an `AnyCodec`.
+    Crc(Box<Crc<AnyCodec>>),
+}
+
+/// Calls `$body` with `$c` bound to the codec an [`Inner`] holds.
+macro_rules! dispatch {
+    ($inner:expr, $c:ident => $body:expr) => {
+        match $inner {
+            Inner::Length($c) => $body,
+            Inner::Delimited($c) => $body,
+            Inner::Lines($c) => $body,
+            Inner::Fixed($c) => $body,
+            Inner::Cobs($c) => $body,
+            Inner::Raw($c) => $body,
+            Inner::Slip($c) => $body,
+            Inner::Stuffed($c) => $body,
+            Inner::Netstring($c) => $body,
+            Inner::OctetCounting($c) => $body,
+            Inner::HexLength($c) => $body,
+            Inner::Crc($c) => $body,
+        }
+    };
 }
 
 impl AnyCodec {
     /// The largest frame the codec accepts.
+    ///
+    /// For a [`Crc`] trailer over a codec, the limit of the codec under it,
+    /// which counts the trailer: the data of a frame can be
+    /// [`trailer_len`](Crc::trailer_len) bytes fewer.
     ///
     /// # Examples
     ///
     /// ```
     /// let codec: framewise::AnyCodec = "lines,max=1k".parse()?;
     /// assert_eq!(codec.max_frame_len(), 1024);
+    /// let codec: framewise::AnyCodec = "length:u16,crc=crc32,max=4k".parse()?;
+    /// assert_eq!(codec.max_frame_len(), 4096); // 2 of length, 4090 of data, 4 of CRC-32
     /// # Ok::<(), framewise::ConfigError>(())
     /// ```
     pub fn max_frame_len(&self) -> usize {
@@ -184,6 +307,12 @@ impl AnyCodec {
             Inner::Fixed(c) => c.max_frame_len(),
             Inner::Cobs(c) => c.max_frame_len(),
             Inner::Raw(c) => c.max_frame_len(),
+            Inner::Slip(c) => c.max_frame_len(),
+            Inner::Stuffed(c) => c.max_frame_len(),
+            Inner::Netstring(c) => c.max_frame_len(),
+            Inner::OctetCounting(c) => c.max_frame_len(),
+            Inner::HexLength(c) => c.max_frame_len(),
+            Inner::Crc(c) => c.inner().max_frame_len(),
         }
     }
 
@@ -215,6 +344,12 @@ impl AnyCodec {
             Inner::Fixed(_) => CodecKind::Fixed,
             Inner::Cobs(_) => CodecKind::Cobs,
             Inner::Raw(_) => CodecKind::Raw,
+            Inner::Slip(_) => CodecKind::Slip,
+            Inner::Stuffed(_) => CodecKind::Stuffed,
+            Inner::Netstring(_) => CodecKind::Netstring,
+            Inner::OctetCounting(_) => CodecKind::OctetCounting,
+            Inner::HexLength(_) => CodecKind::HexLength,
+            Inner::Crc(_) => CodecKind::Crc,
         }
     }
 
@@ -317,6 +452,109 @@ impl AnyCodec {
         }
     }
 
+    /// The [`Slip`] codec, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec: framewise::AnyCodec = "slip:lead".parse()?;
+    /// assert_eq!(codec.as_slip().map(|c| c.leading_end()), Some(true));
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_slip(&self) -> Option<&Slip> {
+        match &self.codec {
+            Inner::Slip(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The [`Stuffed`] codec (`hdlc`, `dle`), if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::Stuffing;
+    /// let codec: framewise::AnyCodec = "dle".parse()?;
+    /// assert_eq!(codec.as_stuffed().map(|c| c.stuffing()), Some(Stuffing::DleStxEtx));
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_stuffed(&self) -> Option<&Stuffed> {
+        match &self.codec {
+            Inner::Stuffed(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The [`Netstring`] codec, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec: framewise::AnyCodec = "netstring,max=100".parse()?;
+    /// assert_eq!(codec.as_netstring().map(|c| c.max_frame_len()), Some(100));
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_netstring(&self) -> Option<&Netstring> {
+        match &self.codec {
+            Inner::Netstring(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The [`OctetCounting`] codec, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec: framewise::AnyCodec = "octets".parse()?;
+    /// assert!(codec.as_octet_counting().is_some());
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_octet_counting(&self) -> Option<&OctetCounting> {
+        match &self.codec {
+            Inner::OctetCounting(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The [`HexLength`] codec, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec: framewise::AnyCodec = "hexlen:8:upper".parse()?;
+    /// let hex = codec.as_hex_length().unwrap();
+    /// assert_eq!((hex.width(), hex.uppercase()), (8, true));
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_hex_length(&self) -> Option<&HexLength> {
+        match &self.codec {
+            Inner::HexLength(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The [`Crc`] trailer and the codec under it, if this is one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{CodecKind, CrcAlgorithm, Endian};
+    ///
+    /// let codec: framewise::AnyCodec = "length:u16,crc=crc32:be".parse()?;
+    /// let crc = codec.as_crc().unwrap();
+    /// assert_eq!((crc.algorithm(), crc.endian()), (CrcAlgorithm::Crc32, Endian::Big));
+    /// assert_eq!(crc.inner().kind(), CodecKind::Length);
+    /// assert_eq!(crc.inner().to_string(), "length:u16");
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    pub fn as_crc(&self) -> Option<&Crc<AnyCodec>> {
+        match &self.codec {
+            Inner::Crc(c) => Some(c),
+            _ => None,
+        }
+    }
+
     /// Whether `Display` gives a spec that parses back to this codec, rather
     /// than a description (see [Display](AnyCodec#display)).
     ///
@@ -341,6 +579,18 @@ impl AnyCodec {
     }
 
     fn build(spec: Spec) -> Result<Self, ConfigError> {
+        if let Some(crc) = spec.crc {
+            // The limit goes to the codec under the trailer, and counts it.
+            let inner = AnyCodec::build(Spec {
+                crc: None,
+                ..spec.clone()
+            })?;
+            let codec = Crc::new(inner, crc.algorithm).with_endian(crc.endian);
+            return Ok(AnyCodec {
+                spec: Some(Box::new(spec)),
+                codec: Inner::Crc(Box::new(codec)),
+            });
+        }
         let codec = match &spec.kind {
             Kind::Lines { crlf } => {
                 let lines = if *crlf { Lines::crlf() } else { Lines::new() };
@@ -384,9 +634,41 @@ impl AnyCodec {
                 Some(max) => Raw::new().with_max_frame_len(max),
                 None => Raw::new(),
             }),
+            Kind::Slip { lead } => {
+                let slip = Slip::new().with_leading_end(*lead);
+                Inner::Slip(match spec.max {
+                    Some(max) => slip.with_max_frame_len(max),
+                    None => slip,
+                })
+            }
+            Kind::Hdlc | Kind::Dle => {
+                let stuffed = match spec.kind {
+                    Kind::Hdlc => Stuffed::hdlc(),
+                    _ => Stuffed::dle(),
+                };
+                Inner::Stuffed(match spec.max {
+                    Some(max) => stuffed.with_max_frame_len(max),
+                    None => stuffed,
+                })
+            }
+            Kind::Netstring => Inner::Netstring(match spec.max {
+                Some(max) => Netstring::new().with_max_frame_len(max),
+                None => Netstring::new(),
+            }),
+            Kind::Octets => Inner::OctetCounting(match spec.max {
+                Some(max) => OctetCounting::new().with_max_frame_len(max),
+                None => OctetCounting::new(),
+            }),
+            Kind::HexLen { width, upper } => {
+                let hex = HexLength::new(*width)?.with_uppercase(*upper);
+                Inner::HexLength(match spec.max {
+                    Some(max) => hex.with_max_frame_len(max),
+                    None => hex,
+                })
+            }
         };
         Ok(AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec,
         })
     }
@@ -429,13 +711,14 @@ impl From<LengthPrefixed> for AnyCodec {
         let spec = is_plain_layout(&codec).then(|| Spec {
             kind: Kind::Length {
                 width: codec.width(),
-                endian: (codec.endian() == Endian::Little && codec.width() != Width::Varint)
+                endian: (codec.endian() == Endian::Little && codec.width().fixed_size().is_some())
                     .then_some(Endian::Little),
             },
+            crc: None,
             max: non_default(codec.max_frame_len(), crate::length::DEFAULT_MAX_FRAME_LEN),
         });
         AnyCodec {
-            spec,
+            spec: spec.map(Box::new),
             codec: Inner::Length(codec),
         }
     }
@@ -458,6 +741,7 @@ impl From<Delimited> for AnyCodec {
             match (delimiters.next(), delimiters.next()) {
                 (Some(only), None) if !codec.keeps_delimiter() => Some(Spec {
                     kind: Kind::Delim(only.to_vec()),
+                    crc: None,
                     max: non_default(
                         codec.max_frame_len(),
                         crate::delimited::DEFAULT_MAX_FRAME_LEN,
@@ -467,7 +751,7 @@ impl From<Delimited> for AnyCodec {
             }
         };
         AnyCodec {
-            spec,
+            spec: spec.map(Box::new),
             codec: Inner::Delimited(Box::new(codec)),
         }
     }
@@ -487,10 +771,11 @@ impl From<Lines> for AnyCodec {
             kind: Kind::Lines {
                 crlf: codec.is_crlf(),
             },
+            crc: None,
             max: non_default(codec.max_frame_len(), crate::lines::DEFAULT_MAX_FRAME_LEN),
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::Lines(codec),
         }
     }
@@ -509,10 +794,11 @@ impl From<FixedLength> for AnyCodec {
     fn from(codec: FixedLength) -> Self {
         let spec = Spec {
             kind: Kind::Fixed(codec.frame_len()),
+            crc: None,
             max: None,
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::Fixed(codec),
         }
     }
@@ -531,10 +817,11 @@ impl From<Cobs> for AnyCodec {
     fn from(codec: Cobs) -> Self {
         let spec = Spec {
             kind: Kind::Cobs,
+            crc: None,
             max: non_default(codec.max_frame_len(), crate::cobs::DEFAULT_MAX_FRAME_LEN),
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::Cobs(codec),
         }
     }
@@ -552,11 +839,184 @@ impl From<Raw> for AnyCodec {
     fn from(codec: Raw) -> Self {
         let spec = Spec {
             kind: Kind::Raw,
+            crc: None,
             max: non_default(codec.max_frame_len(), crate::raw::DEFAULT_MAX_FRAME_LEN),
         };
         AnyCodec {
-            spec: Some(spec),
+            spec: Some(Box::new(spec)),
             codec: Inner::Raw(codec),
+        }
+    }
+}
+
+impl From<Slip> for AnyCodec {
+    /// Holds `codec`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, Slip};
+    /// let codec = AnyCodec::from(Slip::new().with_leading_end(true));
+    /// assert_eq!(codec.to_string(), "slip:lead");
+    /// ```
+    fn from(codec: Slip) -> Self {
+        let spec = Spec {
+            kind: Kind::Slip {
+                lead: codec.leading_end(),
+            },
+            crc: None,
+            max: non_default(codec.max_frame_len(), crate::stuffed::DEFAULT_MAX_FRAME_LEN),
+        };
+        AnyCodec {
+            spec: Some(Box::new(spec)),
+            codec: Inner::Slip(codec),
+        }
+    }
+}
+
+impl From<Stuffed> for AnyCodec {
+    /// Holds `codec`, with any stuffing bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, Stuffed};
+    /// assert_eq!(AnyCodec::from(Stuffed::hdlc()).to_string(), "hdlc");
+    /// let other = AnyCodec::from(Stuffed::hdlc_like(0xc0, 0xdb, 0x20)?);
+    /// assert!(!other.has_spec());
+    /// assert_eq!(other.to_string(), "hdlc(flag=0xc0, escape=0xdb, xor=0x20, max=1048576)");
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    fn from(codec: Stuffed) -> Self {
+        let kind = match codec.stuffing() {
+            Stuffing::Hdlc {
+                flag: 0x7E,
+                escape: 0x7D,
+                xor: 0x20,
+            } => Some(Kind::Hdlc),
+            Stuffing::DleStxEtx => Some(Kind::Dle),
+            _ => None,
+        };
+        let spec = kind.map(|kind| Spec {
+            kind,
+            crc: None,
+            max: non_default(codec.max_frame_len(), crate::stuffed::DEFAULT_MAX_FRAME_LEN),
+        });
+        AnyCodec {
+            spec: spec.map(Box::new),
+            codec: Inner::Stuffed(codec),
+        }
+    }
+}
+
+impl From<Netstring> for AnyCodec {
+    /// Holds `codec`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, Netstring};
+    /// assert_eq!(AnyCodec::from(Netstring::new()).to_string(), "netstring");
+    /// ```
+    fn from(codec: Netstring) -> Self {
+        let spec = Spec {
+            kind: Kind::Netstring,
+            crc: None,
+            max: non_default(codec.max_frame_len(), crate::ascii::DEFAULT_MAX_FRAME_LEN),
+        };
+        AnyCodec {
+            spec: Some(Box::new(spec)),
+            codec: Inner::Netstring(codec),
+        }
+    }
+}
+
+impl From<OctetCounting> for AnyCodec {
+    /// Holds `codec`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, OctetCounting};
+    /// assert_eq!(AnyCodec::from(OctetCounting::new()).to_string(), "octets");
+    /// ```
+    fn from(codec: OctetCounting) -> Self {
+        let spec = Spec {
+            kind: Kind::Octets,
+            crc: None,
+            max: non_default(codec.max_frame_len(), crate::ascii::DEFAULT_MAX_FRAME_LEN),
+        };
+        AnyCodec {
+            spec: Some(Box::new(spec)),
+            codec: Inner::OctetCounting(codec),
+        }
+    }
+}
+
+impl From<HexLength> for AnyCodec {
+    /// Holds `codec`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, HexLength};
+    /// assert_eq!(AnyCodec::from(HexLength::new(4)?).to_string(), "hexlen:4");
+    /// let upper = AnyCodec::from(HexLength::new(6)?.with_uppercase(true).with_max_frame_len(100));
+    /// assert_eq!(upper.to_string(), "hexlen:6:upper,max=100");
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    fn from(codec: HexLength) -> Self {
+        let width = codec.width();
+        let default = HexLength::new(width).map_or(0, |c| c.max_frame_len());
+        let spec = Spec {
+            kind: Kind::HexLen {
+                width,
+                upper: codec.uppercase(),
+            },
+            crc: None,
+            max: non_default(codec.max_frame_len(), default),
+        };
+        AnyCodec {
+            spec: Some(Box::new(spec)),
+            codec: Inner::HexLength(codec),
+        }
+    }
+}
+
+impl<C: Into<AnyCodec>> From<Crc<C>> for AnyCodec {
+    /// Holds the trailer over its codec, itself held as an `AnyCodec`.
+    ///
+    /// The spec is the inner codec's with `crc=` added, when the inner codec
+    /// has a spec that takes one (not `lines` or `delim:`, not a trailer
+    /// already).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use framewise::{AnyCodec, Crc, CrcAlgorithm, Endian, LengthPrefixed, Lines, Width};
+    ///
+    /// let length = LengthPrefixed::builder().width(Width::U16).build()?;
+    /// let codec = AnyCodec::from(Crc::new(length, CrcAlgorithm::Crc32).with_endian(Endian::Big));
+    /// assert_eq!(codec.to_string(), "length:u16,crc=crc32:be");
+    ///
+    /// // Decodes, but no spec says it: a line cannot carry any checksum.
+    /// let lines = AnyCodec::from(Crc::new(Lines::new(), CrcAlgorithm::Crc8));
+    /// assert_eq!(lines.to_string(), "crc(lines, crc8, be)");
+    /// # Ok::<(), framewise::ConfigError>(())
+    /// ```
+    fn from(codec: Crc<C>) -> Self {
+        let (algorithm, endian) = (codec.algorithm(), codec.endian());
+        let inner: AnyCodec = codec.into_inner().into();
+        let spec = match &inner.spec {
+            Some(spec) if spec.crc.is_none() && spec.kind.takes_crc() => Some(Spec {
+                crc: Some(CrcSpec { algorithm, endian }),
+                ..(**spec).clone()
+            }),
+            _ => None,
+        };
+        AnyCodec {
+            spec: spec.map(Box::new),
+            codec: Inner::Crc(Box::new(Crc::new(inner, algorithm).with_endian(endian))),
         }
     }
 }
@@ -569,10 +1029,27 @@ impl FromStr for AnyCodec {
             spec: s.into(),
             reason: reason.into(),
         };
-        let (base, max) = match s.rsplit_once(",max=") {
-            Some((base, max)) => (base, Some(parse_size(max).map_err(fail)?)),
-            None => (s, None),
-        };
+        // Options are taken from the end, so a delimiter may hold a comma
+        // (`delim:,` is the delimiter `,`).
+        let mut base = s;
+        let mut max = None;
+        let mut crc = None;
+        while let Some((rest, option)) = base.rsplit_once(',') {
+            if let Some(size) = option.strip_prefix("max=") {
+                if max.is_some() {
+                    return Err(fail("max= is given twice".into()));
+                }
+                max = Some(parse_size(size).map_err(fail)?);
+            } else if let Some(name) = option.strip_prefix("crc=") {
+                if crc.is_some() {
+                    return Err(fail("crc= is given twice".into()));
+                }
+                crc = Some(parse_crc(name).map_err(fail)?);
+            } else {
+                break;
+            }
+            base = rest;
+        }
         let (name, arg) = match base.split_once(':') {
             Some((name, arg)) => (name, Some(arg)),
             None => (base, None),
@@ -595,6 +1072,10 @@ impl FromStr for AnyCodec {
                 width: Width::Varint,
                 endian: None,
             },
+            ("length", Some("varint4")) => Kind::Length {
+                width: Width::Varint4,
+                endian: None,
+            },
             ("length", Some(arg)) => {
                 parse_length(arg).ok_or_else(|| fail(format!("unknown length field {arg:?}")))?
             }
@@ -604,9 +1085,21 @@ impl FromStr for AnyCodec {
             ),
             ("cobs", None) => Kind::Cobs,
             ("raw", None) => Kind::Raw,
+            ("slip", None) => Kind::Slip { lead: false },
+            ("slip", Some("lead")) => Kind::Slip { lead: true },
+            ("hdlc", None) => Kind::Hdlc,
+            ("dle", None) => Kind::Dle,
+            ("netstring", None) => Kind::Netstring,
+            ("octets", None) => Kind::Octets,
+            ("hexlen", arg) => parse_hexlen(arg.unwrap_or("")).map_err(fail)?,
             _ => return Err(fail(format!("unknown codec {base:?}"))),
         };
-        AnyCodec::build(Spec { kind, max }).map_err(|e| fail(e.to_string()))
+        if crc.is_some() && !kind.takes_crc() {
+            return Err(fail(format!(
+                "{name} cannot carry a CRC trailer (a checksum can hold any byte, a delimiter or a line break included)"
+            )));
+        }
+        AnyCodec::build(Spec { kind, crc, max }).map_err(|e| fail(e.to_string()))
     }
 }
 
@@ -620,6 +1113,7 @@ impl fmt::Display for AnyCodec {
                 f.write_str("length(")?;
                 match c.width() {
                     Width::Varint => f.write_str("varint")?,
+                    Width::Varint4 => f.write_str("varint4")?,
                     w => {
                         let e = if c.endian() == Endian::Big {
                             "be"
@@ -651,6 +1145,21 @@ impl fmt::Display for AnyCodec {
                 }
                 write!(f, ", max={})", c.max_frame_len())
             }
+            (None, Inner::Stuffed(c)) => match c.stuffing() {
+                Stuffing::Hdlc { flag, escape, xor } => write!(
+                    f,
+                    "hdlc(flag={flag:#04x}, escape={escape:#04x}, xor={xor:#04x}, max={})",
+                    c.max_frame_len()
+                ),
+                other => write!(f, "{other:?}"),
+            },
+            (None, Inner::Crc(c)) => {
+                let endian = match c.endian() {
+                    Endian::Big => "be",
+                    Endian::Little => "le",
+                };
+                write!(f, "crc({}, {}, {endian})", c.inner(), c.algorithm().name())
+            }
             // Never: every other codec has a spec.
             (None, _) => write!(f, "{:?}", self.kind()),
         }
@@ -674,6 +1183,10 @@ impl fmt::Display for Spec {
                 width: Width::Varint,
                 ..
             } => f.write_str("length:varint")?,
+            Kind::Length {
+                width: Width::Varint4,
+                ..
+            } => f.write_str("length:varint4")?,
             Kind::Length { width, endian } => {
                 let e = match endian {
                     None => "",
@@ -685,6 +1198,24 @@ impl fmt::Display for Spec {
             Kind::Fixed(n) => write!(f, "fixed:{n}")?,
             Kind::Cobs => f.write_str("cobs")?,
             Kind::Raw => f.write_str("raw")?,
+            Kind::Slip { lead: false } => f.write_str("slip")?,
+            Kind::Slip { lead: true } => f.write_str("slip:lead")?,
+            Kind::Hdlc => f.write_str("hdlc")?,
+            Kind::Dle => f.write_str("dle")?,
+            Kind::Netstring => f.write_str("netstring")?,
+            Kind::Octets => f.write_str("octets")?,
+            Kind::HexLen { width, upper } => {
+                write!(f, "hexlen:{width}{}", if *upper { ":upper" } else { "" })?;
+            }
+        }
+        if let Some(crc) = self.crc {
+            write!(f, ",crc={}", crc.algorithm.name())?;
+            if crc.endian != crc.algorithm.default_endian() {
+                f.write_str(match crc.endian {
+                    Endian::Big => ":be",
+                    Endian::Little => ":le",
+                })?;
+            }
         }
         if let Some(max) = self.max {
             write!(f, ",max={max}")?;
@@ -742,6 +1273,43 @@ fn parse_length(arg: &str) -> Option<Kind> {
     Some(Kind::Length { width, endian })
 }
 
+/// `crc32`, `crc16-modbus:be`.
+fn parse_crc(arg: &str) -> Result<CrcSpec, String> {
+    let (name, endian) = match arg.rsplit_once(':') {
+        Some((name, "be")) => (name, Some(Endian::Big)),
+        Some((name, "le")) => (name, Some(Endian::Little)),
+        _ => (arg, None),
+    };
+    let algorithm = CrcAlgorithm::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = CrcAlgorithm::ALL.iter().map(|a| a.name()).collect();
+        format!(
+            "unknown CRC {name:?} (crc= takes {}, with an optional :be or :le)",
+            names.join(", ")
+        )
+    })?;
+    Ok(CrcSpec {
+        algorithm,
+        endian: endian.unwrap_or(algorithm.default_endian()),
+    })
+}
+
+/// What follows `hexlen`: nothing, `:<digits>`, and/or `:upper`.
+fn parse_hexlen(arg: &str) -> Result<Kind, String> {
+    let (digits, upper) = match arg.strip_suffix("upper") {
+        Some(rest) if rest.is_empty() || rest.ends_with(':') => {
+            (rest.strip_suffix(':').unwrap_or(rest), true)
+        }
+        _ => (arg, false),
+    };
+    let width = match digits {
+        "" => 4,
+        d => d
+            .parse()
+            .map_err(|_| format!("{d:?} is not a number of hex digits"))?,
+    };
+    Ok(Kind::HexLen { width, upper })
+}
+
 /// `4096`, `64k`, `8m`.
 fn parse_size(s: &str) -> Result<usize, String> {
     let (digits, unit) = match s.as_bytes().last() {
@@ -794,26 +1362,12 @@ impl DecodeMut for AnyCodec {
     /// The next frame, as the codec held decodes it.
     #[inline]
     fn decode_in_place(&mut self, src: &mut [u8]) -> Decoded {
-        match &mut self.codec {
-            Inner::Length(c) => c.decode_in_place(src),
-            Inner::Delimited(c) => c.decode_in_place(src),
-            Inner::Lines(c) => c.decode_in_place(src),
-            Inner::Fixed(c) => c.decode_in_place(src),
-            Inner::Cobs(c) => c.decode_in_place(src),
-            Inner::Raw(c) => c.decode_in_place(src),
-        }
+        dispatch!(&mut self.codec, c => c.decode_in_place(src))
     }
 
     /// The next frame at the end of the stream, as the codec held decodes it.
     fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
-        match &mut self.codec {
-            Inner::Length(c) => c.decode_in_place_eof(src),
-            Inner::Delimited(c) => c.decode_in_place_eof(src),
-            Inner::Lines(c) => c.decode_in_place_eof(src),
-            Inner::Fixed(c) => c.decode_in_place_eof(src),
-            Inner::Cobs(c) => c.decode_in_place_eof(src),
-            Inner::Raw(c) => c.decode_in_place_eof(src),
-        }
+        dispatch!(&mut self.codec, c => c.decode_in_place_eof(src))
     }
 }
 
@@ -826,26 +1380,34 @@ impl Encode for AnyCodec {
     /// an item that is not UTF-8.
     #[inline]
     fn encoded_len(&self, item: &[u8]) -> Result<usize, Error> {
-        match &self.codec {
-            Inner::Length(c) => c.encoded_len(item),
-            Inner::Delimited(c) => c.encoded_len(item),
-            Inner::Lines(c) => c.encoded_len(item),
-            Inner::Fixed(c) => c.encoded_len(item),
-            Inner::Cobs(c) => c.encoded_len(item),
-            Inner::Raw(c) => c.encoded_len(item),
-        }
+        dispatch!(&self.codec, c => c.encoded_len(item))
     }
 
     #[inline]
     fn write_frame<O: Output + ?Sized>(&self, item: &[u8], encoded_len: usize, out: &mut O) {
-        match &self.codec {
-            Inner::Length(c) => c.write_frame(item, encoded_len, out),
-            Inner::Delimited(c) => c.write_frame(item, encoded_len, out),
-            Inner::Lines(c) => c.write_frame(item, encoded_len, out),
-            Inner::Fixed(c) => c.write_frame(item, encoded_len, out),
-            Inner::Cobs(c) => c.write_frame(item, encoded_len, out),
-            Inner::Raw(c) => c.write_frame(item, encoded_len, out),
-        }
+        dispatch!(&self.codec, c => c.write_frame(item, encoded_len, out))
+    }
+
+    /// The codec held's size for the payload `head ‖ tail`, so that a
+    /// [`Crc`] over an `AnyCodec` encodes wherever the codec held can.
+    ///
+    /// # Errors
+    ///
+    /// The codec held's refusals (see [`Encode::encoded_len_parts`]).
+    #[inline]
+    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        dispatch!(&self.codec, c => c.encoded_len_parts(head, tail))
+    }
+
+    #[inline]
+    fn write_frame_parts<O: Output + ?Sized>(
+        &self,
+        head: &[u8],
+        tail: &[u8],
+        encoded_len: usize,
+        out: &mut O,
+    ) {
+        dispatch!(&self.codec, c => c.write_frame_parts(head, tail, encoded_len, out))
     }
 }
 

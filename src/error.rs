@@ -316,8 +316,12 @@ impl core::error::Error for ConfigError {}
 
 /// What a codec spec may say: the end of every [`ConfigError::Spec`] message.
 pub(crate) const ACCEPTED: &str = "expected one of: lines, lines-crlf, delim:<bytes> (escapes \\n \\r \\t \\0 \\\\ \\xNN), \
-length, length:u8|u16|u24|u32|u64 with an optional le or be suffix, length:varint, fixed:<n>, cobs, raw; \
-each optionally followed by ,max=<n> (n in bytes, or with a k or m suffix for KiB or MiB)";
+length, length:u8|u16|u24|u32|u64 with an optional le or be suffix, length:varint, length:varint4, \
+fixed:<n>, cobs, raw, slip, slip:lead, hdlc, dle, netstring, octets, hexlen or hexlen:<1-16> (hex digits, \
+default 4) with an optional :upper suffix; each optionally followed by ,crc=<crc8|crc16-xmodem|\
+crc16-ccitt-false|crc16-modbus|crc16-arc|crc16-kermit|crc16-ibm-sdlc|crc32|crc32c> with an optional \
+:be or :le suffix (not after lines or delim) and by ,max=<n> (n in bytes, or with a k or m suffix for \
+KiB or MiB; with crc=, the trailer counts)";
 
 /// A short message held inline: the text of a refusal or of a bad setting.
 ///

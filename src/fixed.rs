@@ -192,6 +192,34 @@ impl Encode for FixedLength {
     fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
         out.push_slice(payload);
     }
+
+    /// `n`, for the payload `head ‖ tail` of exactly `n` bytes (a
+    /// [`Crc`](crate::Crc) trailer inside a fixed-size record).
+    #[inline]
+    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        let len = head.len() + tail.len();
+        if len != self.len {
+            return Err(Error::Unencodable {
+                reason: reason!(
+                    "a fixed-length frame must be exactly {} bytes, got {len}",
+                    self.len
+                ),
+            });
+        }
+        Ok(self.len)
+    }
+
+    #[inline]
+    fn write_frame_parts<O: Output + ?Sized>(
+        &self,
+        head: &[u8],
+        tail: &[u8],
+        _encoded_len: usize,
+        out: &mut O,
+    ) {
+        out.push_slice(head);
+        out.push_slice(tail);
+    }
 }
 
 #[cfg(all(test, feature = "tokio"))]

@@ -297,6 +297,8 @@ mod frame_len;
 pub mod framing;
 #[cfg(feature = "futures-io")]
 mod futures_codec;
+#[cfg(feature = "std")]
+mod layout;
 mod length;
 mod lines;
 #[cfg(feature = "net")]
@@ -322,6 +324,8 @@ pub use crate::delimited::{Delimited, DelimitedBuilder};
 pub use crate::error::{ConfigError, Error, Reason, SettingReason};
 pub use crate::fixed::FixedLength;
 pub use crate::framing::{Decode, DecodeMut, Decoded, Encode, FrameLen, Output, SliceOutput};
+#[cfg(feature = "std")]
+pub use crate::layout::{WirePart, WireSpan};
 pub use crate::length::{Endian, LengthPrefixed, LengthPrefixedBuilder, Width};
 pub use crate::lines::Lines;
 pub use crate::raw::Raw;

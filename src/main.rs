@@ -312,8 +312,12 @@ struct ServeArgs {
     ///
     /// One of lines, lines-crlf, delim:BYTES (escapes \r \n \t \0 \xNN),
     /// length (u32 big-endian), length:u8|u16|u24|u32|u64 with le or be,
-    /// length:varint, fixed:N, cobs, raw; each with an optional ,max=N (bytes,
-    /// or with a k or m suffix). Over UDP, raw means the datagram is the frame
+    /// length:varint, length:varint4, fixed:N, cobs, raw, slip, slip:lead,
+    /// hdlc, dle, netstring, octets, hexlen:N (1-16 hex digits, default 4;
+    /// :upper); each with an optional ,crc=NAME[:be|:le] (crc8, crc16-xmodem,
+    /// crc16-ccitt-false, crc16-modbus, crc16-arc, crc16-kermit,
+    /// crc16-ibm-sdlc, crc32, crc32c; not after lines or delim) and ,max=N
+    /// (bytes, or with a k or m suffix). Over UDP, raw means the datagram is the frame
     /// (an empty datagram included); any other codec reads whole frames inside
     /// each datagram.
     #[arg(long, value_name = "SPEC")]

@@ -178,23 +178,43 @@ impl Encode for Raw {
     /// could not be decoded back.
     #[inline]
     fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
-        if payload.len() > self.max_frame_len {
-            return Err(Error::FrameTooLong {
-                len: payload.len() as u64,
-                max: self.max_frame_len as u64,
-            });
-        }
-        if payload.is_empty() {
-            return Err(Error::Unencodable {
-                reason: "raw framing cannot carry an empty payload: it writes no bytes".into(),
-            });
-        }
-        Ok(payload.len())
+        self.encoded_len_parts(payload, &[])
     }
 
     #[inline]
     fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
         out.push_slice(payload);
+    }
+
+    /// The length of `head ‖ tail`, written as is (a [`Crc`](crate::Crc)
+    /// trailer on each datagram).
+    #[inline]
+    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        let len = head.len() + tail.len();
+        if len > self.max_frame_len {
+            return Err(Error::FrameTooLong {
+                len: len as u64,
+                max: self.max_frame_len as u64,
+            });
+        }
+        if len == 0 {
+            return Err(Error::Unencodable {
+                reason: "raw framing cannot carry an empty payload: it writes no bytes".into(),
+            });
+        }
+        Ok(len)
+    }
+
+    #[inline]
+    fn write_frame_parts<O: Output + ?Sized>(
+        &self,
+        head: &[u8],
+        tail: &[u8],
+        _encoded_len: usize,
+        out: &mut O,
+    ) {
+        out.push_slice(head);
+        out.push_slice(tail);
     }
 }
 

@@ -451,3 +451,246 @@ fn cli_help_shows_an_example_everywhere() {
         "--max-conns says what happens:\n{help}"
     );
 }
+
+/// Every framing added with SLIP, byte stuffing, ASCII lengths, Varint4
+/// and CRC trailers, as `--codec` takes it.
+const NEW_FRAMINGS: [&str; 14] = [
+    "slip",
+    "slip:lead",
+    "hdlc",
+    "dle",
+    "netstring",
+    "octets",
+    "hexlen:4",
+    "hexlen:2:upper",
+    "length:varint4",
+    "cobs,crc=crc16-xmodem",
+    "length:u16,crc=crc32",
+    "slip,crc=crc16-modbus",
+    "hdlc,crc=crc16-ibm-sdlc",
+    "netstring,crc=crc8",
+];
+
+/// `payloads` framed by `codec`, back to back.
+fn frames_of(codec: &framewise::AnyCodec, payloads: &[&[u8]]) -> Vec<u8> {
+    use framewise::Encode;
+    let mut wire = Vec::new();
+    for p in payloads {
+        let len = codec.encoded_len(p).unwrap();
+        codec.write_frame(p, len, &mut wire);
+    }
+    wire
+}
+
+#[test]
+fn cli_every_new_framing_end_to_end_over_loopback() {
+    let payloads: [&[u8]; 3] = [
+        b"hello",
+        b"\xc0\xdb\x7e\x7d\x10\x02\x10\x03\x00:, the bytes framings escape",
+        b"bye",
+    ];
+    for spec in NEW_FRAMINGS {
+        let serve = Serve::start(
+            &["serve", "echo", "--codec", spec, "--listen", "127.0.0.1:0"],
+            1,
+        );
+        let addr = serve.endpoints[0].1.clone();
+
+        // A plain std client: the frames in one write, the same bytes back.
+        let codec: framewise::AnyCodec = spec.parse().unwrap();
+        let wire = frames_of(&codec, &payloads);
+        let mut s = tcp(serve.addr(0));
+        s.write_all(&wire).unwrap();
+        assert_eq!(read_exact(&mut s, wire.len()), wire, "{spec}");
+        drop(s);
+
+        // framewise send, then framewise bench.
+        let out = run(
+            &[
+                "send",
+                "--codec",
+                spec,
+                "--connect",
+                &addr,
+                "hello",
+                "two words",
+            ],
+            b"",
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{spec}: {err}");
+        assert_eq!(out.stdout, b"hello\ntwo words\n", "{spec}");
+        let out = run(
+            &[
+                "bench",
+                "--codec",
+                spec,
+                "--connect",
+                &addr,
+                "--conns",
+                "2",
+                "--frames",
+                "50",
+                "--size",
+                "16",
+                "--pipeline",
+                "4",
+            ],
+            b"",
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{spec}: {text}{err}");
+        assert!(text.contains(&format!("codec {spec}")), "{spec}: {text}");
+
+        let (status, logs) = serve.stop("TERM");
+        assert_eq!(status.code(), Some(0), "{spec}: {logs}");
+        assert!(logs.contains("frames_in=3"), "{spec}: {logs}");
+    }
+}
+
+#[test]
+fn cli_new_framings_refuse_what_they_cannot_carry() {
+    // SLIP cannot carry an empty payload: `send` says so and exits 1,
+    // before sending anything.
+    let serve = Serve::start(
+        &[
+            "serve",
+            "echo",
+            "--codec",
+            "slip",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+    let addr = serve.endpoints[0].1.clone();
+    let out = run(
+        &["send", "--codec", "slip", "--connect", &addr, "a", ""],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        one_line(&out.stderr),
+        "framewise: error: cannot send message 2: cannot encode frame: an empty frame cannot be sent: the decoder skips empty frames between flags"
+    );
+    assert_eq!(serve.stop("TERM").0.code(), Some(0));
+
+    // A frame whose checksum does not match: the echo server answers with an
+    // `error:` frame, in the same framing, and closes.
+    let spec = "slip,crc=crc16-modbus";
+    let serve = Serve::start(
+        &["serve", "echo", "--codec", spec, "--listen", "127.0.0.1:0"],
+        1,
+    );
+    let mut codec: framewise::AnyCodec = spec.parse().unwrap();
+    let mut bad = frames_of(&codec, &[b"hello"]);
+    bad[0] ^= 0x20;
+    let mut s = tcp(serve.addr(0));
+    s.write_all(&bad).unwrap();
+    let mut reply = Vec::new();
+    s.read_to_end(&mut reply).unwrap();
+    let mut reply = bytes::BytesMut::from(&reply[..]);
+    let frame = tokio_util::codec::Decoder::decode(&mut codec, &mut reply)
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8(frame.to_vec()).unwrap();
+    assert!(
+        text.starts_with("error: checksum mismatch: the data gives 0x"),
+        "{text}"
+    );
+    assert!(reply.is_empty());
+    assert_eq!(serve.stop("TERM").0.code(), Some(0));
+
+    // The time server's replies through a framing that refuses nothing it
+    // can be asked for (octet counting: an empty format is the default one).
+    let serve = Serve::start(
+        &[
+            "serve",
+            "time",
+            "--codec",
+            "octets",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+    let addr = serve.endpoints[0].1.clone();
+    let out = run(
+        &["send", "--codec", "octets", "--connect", &addr, "%Y"],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let year = jiff::Zoned::now().year();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("{year}\n"));
+    assert_eq!(serve.stop("TERM").0.code(), Some(0));
+}
+
+/// The Python netstring client of README.md, extracted from it so the two
+/// cannot drift, run against the real `framewise serve echo --codec
+/// netstring`. Skipped, saying so, where `python3` is not installed.
+#[test]
+fn cli_readme_python_netstring_client() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```python\n")
+        .expect("README.md has a python block")
+        + "```python\n".len();
+    let end = start + readme[start..].find("```").expect("the python block ends");
+    let snippet = &readme[start..end];
+    assert!(snippet.contains("recv_netstring"), "{snippet}");
+
+    let Ok(version) = Command::new("python3").arg("--version").output() else {
+        println!("skipped: python3 is not installed");
+        return;
+    };
+    if !version.status.success() {
+        println!("skipped: python3 --version failed");
+        return;
+    }
+
+    let serve = Serve::start(
+        &[
+            "serve",
+            "echo",
+            "--codec",
+            "netstring",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        1,
+    );
+    let mut child = Command::new("python3")
+        .args(["-c", snippet])
+        .env("PORT", serve.addr(0).port().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_bounded(&mut child);
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(stdout, "hello\n\ncommas, colons: anything\n");
+    let (status, logs) = serve.stop("TERM");
+    assert_eq!(status.code(), Some(0));
+    assert!(logs.contains("frames_in=3 frames_out=3"), "{logs}");
+}

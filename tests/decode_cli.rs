@@ -256,3 +256,65 @@ fn decode_hex_text_and_bad_input() {
     let out = decode(&["--codec", "length", "--reads", "0"], b"");
     assert_eq!(out.status.code(), Some(2), "clap refuses a read of 0 bytes");
 }
+
+#[test]
+fn decode_new_framings_and_a_checksum_mismatch() {
+    let wire = encode("netstring", &[b"hello", b"", b"a,b"]);
+    assert_eq!(wire, b"5:hello,0:,3:a,b,");
+    let out = decode(&["--codec", "netstring", "-"], &wire);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("frame 1: 5 bytes (8 on the wire)  68 65 6c 6c 6f  |hello|"),
+        "{text}"
+    );
+    assert!(text.contains("frame 2: 0 bytes (3 on the wire)"), "{text}");
+    assert!(
+        text.contains("frame 3: 3 bytes (6 on the wire)  61 2c 62  |a,b|"),
+        "{text}"
+    );
+    assert!(text.contains("end: 17 bytes in 1 read, 3 frames"), "{text}");
+
+    // COBS(data ‖ crc16) ‖ 00, one frame with a flipped bit between two good ones.
+    let spec = "cobs,crc=crc16-xmodem";
+    let mut wire = encode(spec, &[b"hello"]);
+    let mut bad = encode(spec, &[b"james"]);
+    bad[1] ^= 0x01;
+    wire.extend_from_slice(&bad);
+    wire.extend_from_slice(&encode(spec, &[b"bye"]));
+    let out = decode(&["--codec", spec, "--json", "-"], &wire);
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let events = events(&lines);
+    let frames: Vec<&str> = events
+        .iter()
+        .filter(|e| e.get("event").str() == "frame")
+        .map(|e| e.get("preview_text").str())
+        .collect();
+    assert_eq!(frames, ["hello", "bye"]);
+    let errors: Vec<&Json> = events
+        .iter()
+        .filter(|e| e.get("event").str() == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{lines:?}");
+    assert_eq!(
+        errors[0].get("kind").str(),
+        "checksum_mismatch",
+        "{lines:?}"
+    );
+    assert!(errors[0].get("recoverable").bool(), "{lines:?}");
+    assert!(
+        errors[0]
+            .get("message")
+            .str()
+            .starts_with("checksum mismatch: the data gives 0x"),
+        "{lines:?}"
+    );
+}

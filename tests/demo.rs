@@ -354,3 +354,180 @@ fn mask_ports_masks_only_ports() {
         "TCP 127.0.0.1:PORT -> 127.0.0.1:PORT, 127.0.0.1"
     );
 }
+
+/// A frame's layout as (part, bytes) pairs.
+type Parts = Vec<(framewise::WirePart, Vec<u8>)>;
+
+/// The parts of the first wire frame ("hello").
+fn hello_layout(codec: &CodecReport) -> Parts {
+    let w = &codec.wire[0];
+    w.layout
+        .iter()
+        .map(|s| (s.part, w.bytes[s.range.clone()].to_vec()))
+        .collect()
+}
+
+#[tokio::test]
+async fn codec_option_shows_every_new_framing() {
+    use framewise::WirePart::{Checksum, Code, End, Header, Payload};
+    let hello = b"hello".to_vec();
+    let cases: [(&str, Parts, &str); 10] = [
+        (
+            "netstring",
+            vec![
+                (Header, b"5:".to_vec()),
+                (Payload, hello.clone()),
+                (End, b",".to_vec()),
+            ],
+            "[35 3a] 68 65 6c 6c 6f [2c]\n",
+        ),
+        (
+            "slip",
+            vec![(Payload, hello.clone()), (End, vec![0xc0])],
+            "68 65 6c 6c 6f [c0]\n",
+        ),
+        (
+            "slip:lead",
+            vec![
+                (Header, vec![0xc0]),
+                (Payload, hello.clone()),
+                (End, vec![0xc0]),
+            ],
+            "[c0] 68 65 6c 6c 6f [c0]\n",
+        ),
+        (
+            "hdlc",
+            vec![
+                (Header, vec![0x7e]),
+                (Payload, hello.clone()),
+                (End, vec![0x7e]),
+            ],
+            "[7e] 68 65 6c 6c 6f [7e]\n",
+        ),
+        (
+            "dle",
+            vec![
+                (Header, vec![0x10, 2]),
+                (Payload, hello.clone()),
+                (End, vec![0x10, 3]),
+            ],
+            "[10 02] 68 65 6c 6c 6f [10 03]\n",
+        ),
+        (
+            "octets",
+            vec![(Header, b"5 ".to_vec()), (Payload, hello.clone())],
+            "[35 20] 68 65 6c 6c 6f\n",
+        ),
+        (
+            "hexlen:4",
+            vec![(Header, b"0005".to_vec()), (Payload, hello.clone())],
+            "[30 30 30 35] 68 65 6c 6c 6f\n",
+        ),
+        (
+            "length:varint4",
+            vec![(Header, vec![5]), (Payload, hello.clone())],
+            "[05] 68 65 6c 6c 6f\n",
+        ),
+        (
+            "cobs,crc=crc16-xmodem",
+            vec![
+                (Code, vec![8]),
+                (Payload, hello.clone()),
+                (Checksum, vec![0xc3, 0x62]),
+                (End, vec![0]),
+            ],
+            "[08] 68 65 6c 6c 6f [c3 62] [00]\n",
+        ),
+        (
+            "length:u16,crc=crc32",
+            vec![
+                (Header, vec![0, 9]),
+                (Payload, hello.clone()),
+                (Checksum, vec![0x86, 0xa6, 0x10, 0x36]),
+            ],
+            "[00 09] 68 65 6c 6c 6f [86 a6 10 36]\n",
+        ),
+    ];
+    for (spec, layout, hex) in cases {
+        let (report, text) = run(Which::Codecs, Some(spec)).await;
+        let codec = &report.codecs[0];
+        assert_eq!(codec.codec, spec);
+        assert_eq!(codec.sent, messages(), "{spec}");
+        assert!(codec.refused.is_empty(), "{spec}");
+        assert_cured(codec);
+        assert_eq!(hello_layout(codec), layout, "{spec}");
+        // `framing` is every run that is not payload.
+        for w in &codec.wire {
+            let framing: Vec<_> = w
+                .layout
+                .iter()
+                .filter(|s| s.part.is_framing())
+                .map(|s| s.range.clone())
+                .collect();
+            assert_eq!(w.framing, framing, "{spec}");
+        }
+        assert!(
+            text.contains(&format!("--codec {spec}: {}", codec.description)),
+            "{text}"
+        );
+        assert!(text.contains(hex), "{spec}: {hex:?} not in\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn codec_escapes_are_marked() {
+    use framewise::WirePart::{End, Escape, Payload};
+    // A message holding the bytes SLIP escapes, through a codec value.
+    let codec = framewise::AnyCodec::from(framewise::Slip::new());
+    let mut wire = bytes::BytesMut::new();
+    tokio_util::codec::Encoder::encode(&mut codec.clone(), &b"a\xc0b\xdb"[..], &mut wire).unwrap();
+    let parts: Vec<_> = codec
+        .wire_layout(&wire)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.part, s.range))
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            (Payload, 0..1),
+            (Escape, 1..2),
+            (Payload, 2..4),
+            (Escape, 4..5),
+            (Payload, 5..6),
+            (End, 6..7)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn codec_value_with_a_layout_no_spec_expresses() {
+    // Netty's example 6: 0xCA, a u16 length, 0xFE, then the payload; the
+    // demo sends the header bytes the layout keeps as part of each item.
+    let layout = framewise::LengthPrefixed::builder()
+        .offset(1)
+        .width(framewise::Width::U16)
+        .build()
+        .unwrap();
+    let options = DemoOptions {
+        which: Which::Codecs,
+        codec: Some(layout.into()),
+        color: false,
+    };
+    let mut out = Vec::new();
+    let report = demo::run(&options, &mut out).await.unwrap();
+    let codec = &report.codecs[0];
+    assert_eq!(
+        codec.codec,
+        "length(u16be, offset=1, adjustment=0, max=8388608)"
+    );
+    assert!(
+        codec.description.contains("after 1 more header bytes"),
+        "{}",
+        codec.description
+    );
+    // The encoder cannot write an offset layout; every message is refused,
+    // and the demo says so instead of failing.
+    assert_eq!(codec.refused.len(), MESSAGES.len());
+    assert!(codec.wire.is_empty());
+}

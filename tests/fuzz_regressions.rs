@@ -103,3 +103,40 @@ fn fuzz_regressions_every_directory_is_a_target() {
         );
     }
 }
+
+/// `decode_any` on spec text naming each framing added to `AnyCodec` with
+/// SLIP, stuffing, ASCII lengths, Varint4 and CRC trailers: the check knows
+/// what each one's decoder promises (bounds, limits) and holds on bytes
+/// rich in their special bytes.
+#[test]
+fn fuzz_decode_any_knows_the_new_framings() {
+    let data: Vec<u8> = (0..600u32)
+        .map(|i| {
+            [
+                0xc0, 0xdb, 0x7e, 0x7d, 0x10, 2, 3, 0, b'1', b':', b',', b' ', b'a',
+            ][(i * 7 % 13) as usize]
+        })
+        .collect();
+    for spec in [
+        "slip,max=20",
+        "slip:lead",
+        "hdlc,max=20",
+        "dle,max=20",
+        "netstring,max=30",
+        "octets,max=30",
+        "hexlen:2",
+        "hexlen:4:upper,max=40",
+        "length:varint4,max=50",
+        "length:varint4,max=2",
+        "cobs,crc=crc16-xmodem,max=20",
+        "length:u16,crc=crc32,max=30",
+        "slip,crc=crc8",
+        "raw,crc=crc16-arc",
+    ] {
+        checks::check_decode_any(checks::DecodeAnyInput {
+            spec: checks::SpecInput::Text(spec.to_string()),
+            cuts: vec![1, 5, 9, 64, 200, 333],
+            data: data.clone(),
+        });
+    }
+}

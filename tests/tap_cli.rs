@@ -530,3 +530,30 @@ fn tap_sigterm_closes_the_connections_and_exits_0() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn tap_new_framings_to_serve_echo_byte_exact_both_ways() {
+    let payloads: [&[u8]; 3] = [b"hello", b"\xc0\xdb\x7e\x7d\x10\x00:, bytes", b"bye"];
+    for spec in ["netstring", "slip:lead", "cobs,crc=crc16-xmodem"] {
+        let server = echo(spec, &[]);
+        let mut tap = start_tap(server.addr, &["--codec", spec, "--json"]);
+        let wire = encode(spec, &payloads);
+        let reply = exchange(tap.addr, &wire, &[3, 17]);
+        assert_eq!(reply, wire, "{spec}: the reply is the bytes sent");
+        tap.wait_for("\"event\":\"close\"", &mut Vec::new());
+        let events = stop_json(tap);
+        drop(server);
+        for dir in ["c2s", "s2c"] {
+            let frames = select(&events, "frame", Some(1), Some(dir));
+            let lens: Vec<u64> = frames.iter().map(|f| f.get("len").u64()).collect();
+            assert_eq!(lens, [5, 14, 3], "{spec} {dir}");
+            assert_eq!(
+                frames[1].get("preview_hex").str(),
+                hex(payloads[1]),
+                "{spec}"
+            );
+            let close = select(&events, "close", Some(1), None);
+            assert_eq!(close[0].get(dir).get("errors").u64(), 0, "{spec} {dir}");
+        }
+    }
+}

@@ -1857,8 +1857,27 @@ impl Direct {
     }
 }
 
-/// What the decoder of a parsed `AnyCodec` promises, from its canonical spec.
+/// What the decoder of a parsed `AnyCodec` promises: for the framings of
+/// SLIP, stuffing and ASCII lengths (and a CRC trailer over any codec, whose
+/// inner codec's limit counts the trailer), what their own checks expect;
+/// for the others, from the canonical spec.
 fn any_expect(codec: &AnyCodec) -> Expect {
+    if let Some(crc) = codec.as_crc() {
+        return any_expect(crc.inner());
+    }
+    let max = codec.max_frame_len();
+    if codec.as_slip().is_some() || codec.as_stuffed().is_some() {
+        return framings::stuffing_expect(max);
+    }
+    if codec.as_netstring().is_some() {
+        return framings::ascii_expect(framings::AsciiKind::Netstring, max);
+    }
+    if codec.as_octet_counting().is_some() {
+        return framings::ascii_expect(framings::AsciiKind::Octets, max);
+    }
+    if let Some(hex) = codec.as_hex_length() {
+        return framings::ascii_expect(framings::AsciiKind::Hex(hex.width()), max);
+    }
     let spec = codec.to_string();
     let base = spec.rsplit_once(",max=").map_or(&spec[..], |(b, _)| b);
     let max = codec.max_frame_len();
@@ -1869,6 +1888,8 @@ fn any_expect(codec: &AnyCodec) -> Expect {
         (max.saturating_add(base.len()), true)
     } else if base == "length:varint" {
         ((max - 1).max(9), false)
+    } else if base == "length:varint4" {
+        ((max - 1).max(3), false)
     } else if base.starts_with("length") || base.starts_with("fixed") {
         (max - 1, false)
     } else if base == "cobs" {
@@ -1904,6 +1925,13 @@ fn check_raw(codec: &AnyCodec, data: &[u8], cuts: &[u16]) -> Vec<Event> {
 }
 
 fn check_any_decoding(codec: &AnyCodec, data: &[u8], cuts: &[u16]) {
+    if codec.as_crc().is_some_and(|crc| crc.inner().is_raw()) {
+        // A trailer on each read: the frames are the reads, as for `raw`,
+        // and what they hold is checksums of wherever the reads fell.
+        let o = run(&mut codec.clone(), &split(data, cuts));
+        assert_eq!(o.max_buffered, 0, "raw with a trailer held bytes");
+        return;
+    }
     if codec.is_raw() {
         check_raw(codec, data, cuts);
     } else {

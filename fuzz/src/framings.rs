@@ -406,7 +406,7 @@ fn stuffing_max(codec: &StuffingCodec) -> usize {
 
 /// A stuffed frame's payload within `max` takes at most `2 * max` bytes,
 /// and an escape byte may wait for its partner.
-fn stuffing_expect(max: usize) -> Expect {
+pub(super) fn stuffing_expect(max: usize) -> Expect {
     Expect {
         bound: max.saturating_mul(2).saturating_add(1),
         longest_frame: max,
@@ -790,7 +790,7 @@ fn decimal_digits(n: usize) -> usize {
 
 /// While waiting, an ASCII decoder holds less than a whole frame within the
 /// limit: header, payload and trailer, less one byte.
-fn ascii_expect(kind: AsciiKind, max: usize) -> Expect {
+pub(super) fn ascii_expect(kind: AsciiKind, max: usize) -> Expect {
     let (header, trailer) = match kind {
         AsciiKind::Netstring => (decimal_digits(max) + 1, 1),
         AsciiKind::Octets => (decimal_digits(max) + 1, 0),

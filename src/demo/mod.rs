@@ -12,7 +12,9 @@
 //!    `FramedRead` with each framewise codec. The receiver reads at most 8
 //!    bytes at a time, so its reads are sticky and split at once, and the
 //!    frames still come out exactly as sent. The wire bytes are shown in hex
-//!    with the framing bytes (headers, delimiters, COBS codes) in brackets.
+//!    with the framing bytes (headers, delimiters, escapes, COBS codes,
+//!    checksums) in brackets, as the codec itself lays out each frame
+//!    ([`AnyCodec::wire_layout`]).
 //! 4. **udp**: datagrams keep their boundaries; a receive buffer smaller than
 //!    the datagram truncates it and the rest is gone; an empty datagram is
 //!    still a message.
@@ -249,6 +251,8 @@ impl StreamReport {
 pub struct CodecReport {
     /// The codec's spec (see [`AnyCodec`]), such as `length` or `fixed:12`.
     pub codec: String,
+    /// One line on how the codec marks its frames, as the demo prints it.
+    pub description: String,
     /// The sender's address.
     pub from: SocketAddr,
     /// The receiver's address.
@@ -286,8 +290,12 @@ pub struct WireFrame {
     /// The encoded bytes.
     pub bytes: Bytes,
     /// The byte ranges that are framing, not payload: a length header, a
-    /// delimiter, COBS code bytes and the closing `00`.
+    /// delimiter, escape bytes, COBS code bytes and the closing `00`, a
+    /// checksum (one range per run of one [`WirePart`](crate::WirePart)).
     pub framing: Vec<Range<usize>>,
+    /// What each run of bytes is, as the codec lays out the frame
+    /// ([`AnyCodec::wire_layout`]).
+    pub layout: Vec<crate::WireSpan>,
 }
 
 /// The three UDP demonstrations, all between the same two sockets.
@@ -359,7 +367,8 @@ pub async fn run(options: &DemoOptions, out: &mut impl Write) -> Result<Report, 
                 .map(|spec| spec.parse().expect("the default codec specs parse"))
                 .collect(),
         };
-        render::codecs_intro(&style, out)?;
+        let read_size = codecs.iter().map(codecs::read_size).max().unwrap_or(0);
+        render::codecs_intro(&style, read_size, out)?;
         for codec in &codecs {
             let shown = codecs::run(codec).await?;
             render::codec(&shown, &style, out)?;
@@ -395,7 +404,8 @@ pub fn render(report: &Report, color: bool, out: &mut impl Write) -> Result<(), 
         render::split(split, &style, out)?;
     }
     if !report.codecs.is_empty() {
-        render::codecs_intro(&style, out)?;
+        let read_size = report.codecs.iter().map(|c| c.read_size).max();
+        render::codecs_intro(&style, read_size.unwrap_or(0), out)?;
         for shown in &report.codecs {
             render::codec(shown, &style, out)?;
         }

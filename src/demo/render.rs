@@ -5,7 +5,6 @@ use std::io::{self, Write};
 
 use bytes::Bytes;
 
-use super::codecs::Framing;
 use super::{CodecReport, Datagrams, Received, StreamReport, UdpReport, WireFrame};
 
 /// Where every line of a section starts.
@@ -15,7 +14,7 @@ const INDENT: &str = "   ";
 /// where each message was.
 const PALETTE: [&str; 4] = ["32", "36", "35", "34"];
 
-/// Framing bytes: headers, delimiters, COBS codes.
+/// Framing bytes: headers, delimiters, escapes, COBS codes, checksums.
 const FRAMING: &str = "1;33";
 
 /// Whether to colour, and how.
@@ -93,7 +92,7 @@ fn escape(b: u8) -> String {
     }
 }
 
-fn escaped(bytes: &[u8]) -> String {
+pub(super) fn escaped(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| escape(b)).collect()
 }
 
@@ -281,7 +280,13 @@ impl Widths {
     }
 }
 
-pub(super) fn codecs_intro(style: &Style, out: &mut impl Write) -> io::Result<()> {
+/// The introduction of the codecs section; `read_size` is the most one read
+/// returns, for the codecs shown.
+pub(super) fn codecs_intro(
+    style: &Style,
+    read_size: usize,
+    out: &mut impl Write,
+) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
@@ -294,8 +299,7 @@ pub(super) fn codecs_intro(style: &Style, out: &mut impl Write) -> io::Result<()
     )?;
     writeln!(
         out,
-        "{INDENT}{} bytes at a time, cutting across frames (sticky and split at once),",
-        super::codecs::READ_SIZE
+        "{INDENT}{read_size} bytes at a time, cutting across frames (sticky and split at once),"
     )?;
     writeln!(
         out,
@@ -309,7 +313,7 @@ pub(super) fn codec(report: &CodecReport, style: &Style, out: &mut impl Write) -
         out,
         "{INDENT}{}: {}",
         style.bold(&format!("--codec {}", report.codec)),
-        describe(&report.codec, &report.wire)
+        report.description
     )?;
     let sent: Vec<String> = report.sent.iter().map(|s| quoted(s)).collect();
     let frames: Vec<String> = report.frames.iter().map(|f| quoted(f)).collect();
@@ -416,55 +420,6 @@ fn hex(line: &mut Line, wire: &WireFrame, style: &Style) {
         } else {
             line.plain(&text);
         }
-    }
-}
-
-/// One line on how the codec marks its frames.
-fn describe(spec: &str, wire: &[WireFrame]) -> String {
-    let base = spec.split(",max=").next().unwrap_or(spec);
-    match Framing::of(spec) {
-        Framing::Header => {
-            let field = match base.strip_prefix("length").unwrap_or("") {
-                "" | ":u32" | ":u32be" => "a 4-byte big-endian".to_string(),
-                ":varint" => "a LEB128 varint".to_string(),
-                field => {
-                    let field = field.trim_start_matches(":u");
-                    let (bits, endian) = match field.strip_suffix("le") {
-                        Some(bits) => (bits, "little"),
-                        None => (field.trim_end_matches("be"), "big"),
-                    };
-                    let bytes = bits.parse::<usize>().unwrap_or(0) / 8;
-                    if bytes == 1 {
-                        "a 1-byte".to_string()
-                    } else {
-                        format!("a {bytes}-byte {endian}-endian")
-                    }
-                }
-            };
-            format!("{field} [length] before each payload")
-        }
-        Framing::Trailer => {
-            let delimiter = wire
-                .iter()
-                .find_map(|w| w.framing.first().map(|r| &w.bytes[r.clone()]))
-                .map(|d| {
-                    let hex: Vec<String> = d.iter().map(|b| format!("{b:02x}")).collect();
-                    format!(" {} [{}]", escaped(d), hex.join(" "))
-                })
-                .unwrap_or_default();
-            if base.starts_with("lines") {
-                format!("each line ends at{delimiter}")
-            } else {
-                format!("each frame ends at the delimiter{delimiter}")
-            }
-        }
-        Framing::Cobs => {
-            "[code] bytes stand in for any 00 in the payload; [00] ends each frame".to_string()
-        }
-        Framing::Fixed(n) => {
-            format!("every frame is exactly {n} bytes; shorter messages padded with spaces")
-        }
-        Framing::Unframed => "no framing at all: each read becomes a frame".to_string(),
     }
 }
 

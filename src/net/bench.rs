@@ -20,7 +20,7 @@ use tokio_util::udp::UdpFramed;
 use super::connect::{self, ClientSocket};
 use super::histogram::Histogram;
 use super::{ConnectError, Datagram, Endpoint};
-use crate::{AnyCodec, Error};
+use crate::{AnyCodec, Error, FixedLength};
 
 /// Replies counted locally before they are added to the shared progress
 /// counter, so connections on different threads do not contend on it for
@@ -57,13 +57,13 @@ const MAX_ERRORS: usize = 8;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let server = EchoServer::new("length".parse()?)
+/// let server = EchoServer::new(framewise::LengthPrefixed::new())
 ///     .bind(&[Endpoint::Tcp("127.0.0.1:0".parse()?)])
 ///     .await?;
 /// let endpoint = server.endpoints()[0].clone();
 /// tokio::spawn(server.run(std::future::pending()));
 ///
-/// let report = Bench::new(endpoint, "length".parse()?)
+/// let report = Bench::new(endpoint, framewise::LengthPrefixed::new())
 ///     .conns(4)
 ///     .frames(100)
 ///     .size(64)
@@ -99,17 +99,17 @@ impl Bench {
     /// ```
     /// use framewise::net::{Bench, Endpoint};
     ///
-    /// let bench = Bench::new(Endpoint::Tcp("127.0.0.1:7007".parse()?), "lines".parse()?)
+    /// let bench = Bench::new(Endpoint::Tcp("127.0.0.1:7007".parse()?), "lines".parse::<framewise::AnyCodec>()?)
     ///     .conns(16)
     ///     .frames(10_000)
     ///     .pipeline(32);
     /// assert_eq!(bench.total_frames(), 160_000);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn new(endpoint: Endpoint, codec: AnyCodec) -> Self {
+    pub fn new(endpoint: Endpoint, codec: impl Into<AnyCodec>) -> Self {
         Bench {
             endpoint,
-            codec,
+            codec: codec.into(),
             conns: 1,
             frames: 1000,
             size: 64,
@@ -171,7 +171,7 @@ impl Bench {
     /// use std::time::Duration;
     /// use framewise::net::{Bench, Endpoint};
     ///
-    /// let bench = Bench::new(Endpoint::Udp("127.0.0.1:7007".parse()?), "raw".parse()?)
+    /// let bench = Bench::new(Endpoint::Udp("127.0.0.1:7007".parse()?), "raw".parse::<framewise::AnyCodec>()?)
     ///     .timeout(Duration::from_secs(10))
     ///     .loss_timeout(Duration::from_millis(200));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -203,7 +203,7 @@ impl Bench {
     /// use framewise::net::{Bench, Endpoint};
     ///
     /// let done = Arc::new(AtomicU64::new(0));
-    /// let bench = Bench::new(Endpoint::Tcp("127.0.0.1:7007".parse()?), "lines".parse()?)
+    /// let bench = Bench::new(Endpoint::Tcp("127.0.0.1:7007".parse()?), "lines".parse::<framewise::AnyCodec>()?)
     ///     .progress(done.clone());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -294,9 +294,11 @@ impl Bench {
     fn reply_codec(&self) -> Result<AnyCodec, BenchError> {
         let udp = matches!(self.endpoint, Endpoint::Udp(_));
         let mut reply: AnyCodec = match (self.codec.is_raw(), udp) {
-            (true, false) => format!("fixed:{}", self.size).parse().map_err(|e| {
-                BenchError::Settings(format!("frames of {} bytes with raw: {e}", self.size))
-            })?,
+            (true, false) => FixedLength::new(self.size)
+                .map_err(|e| {
+                    BenchError::Settings(format!("frames of {} bytes with raw: {e}", self.size))
+                })?
+                .into(),
             _ => self.codec.clone(),
         };
         let unfit = |e: Error| {
@@ -586,7 +588,7 @@ impl fmt::Display for BenchReport {
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let bench = Bench::new(Endpoint::Tcp("127.0.0.1:7007".parse()?), "fixed:8".parse()?).size(64);
+/// let bench = Bench::new(Endpoint::Tcp("127.0.0.1:7007".parse()?), "fixed:8".parse::<framewise::AnyCodec>()?).size(64);
 /// let err = bench.run().await.unwrap_err();
 /// assert!(matches!(err, BenchError::Settings(_)), "{err}");
 /// # Ok(())

@@ -156,7 +156,7 @@ impl std::error::Error for ClientError {
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let server = EchoServer::new("length:varint".parse()?)
+/// let server = EchoServer::new("length:varint".parse::<framewise::AnyCodec>()?)
 ///     .bind(&[Endpoint::Tcp("127.0.0.1:0".parse()?)])
 ///     .await?;
 /// let endpoint = server.endpoints()[0].clone();
@@ -164,7 +164,7 @@ impl std::error::Error for ClientError {
 ///
 /// let messages = futures::stream::iter(["hello", "world"].map(|m| Ok(Bytes::from(m))));
 /// let mut out = Vec::new();
-/// let summary = send(&endpoint, "length:varint".parse()?, Duration::from_secs(5), messages, &mut out)
+/// let summary = send(&endpoint, "length:varint".parse::<framewise::AnyCodec>()?, Duration::from_secs(5), messages, &mut out)
 ///     .await?;
 /// assert_eq!(out, b"hello\nworld\n");
 /// assert_eq!((summary.sent, summary.received), (2, 2));
@@ -179,7 +179,7 @@ impl std::error::Error for ClientError {
 /// passes.
 pub async fn send<M, W>(
     endpoint: &Endpoint,
-    codec: AnyCodec,
+    codec: impl Into<AnyCodec>,
     timeout: Duration,
     messages: M,
     out: W,

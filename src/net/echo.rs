@@ -33,7 +33,7 @@ use crate::AnyCodec;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let server = EchoServer::new("length".parse()?)
+/// let server = EchoServer::new(framewise::LengthPrefixed::new())
 ///     .greeting("welcome")
 ///     .quit_word("exit")
 ///     .bind(&[Endpoint::Tcp("127.0.0.1:0".parse()?)])
@@ -62,10 +62,14 @@ impl EchoServer {
     /// # Examples
     ///
     /// ```
-    /// let server = framewise::net::EchoServer::new("delim:\\r\\n,max=4096".parse()?);
+    /// use framewise::{AnyCodec, Delimited, net::EchoServer};
+    ///
+    /// // From a spec, or from any codec value.
+    /// let server = EchoServer::new("delim:\\r\\n,max=4096".parse::<AnyCodec>()?);
+    /// let server = EchoServer::new(Delimited::new(b"\r\n")?.with_max_frame_len(4096));
     /// # Ok::<(), framewise::ConfigError>(())
     /// ```
-    pub fn new(codec: AnyCodec) -> Self {
+    pub fn new(codec: impl Into<AnyCodec>) -> Self {
         EchoServer {
             config: Config::new(codec, Service::echo()),
         }
@@ -76,7 +80,7 @@ impl EchoServer {
     /// # Examples
     ///
     /// ```
-    /// let server = framewise::net::EchoServer::new("lines".parse()?).greeting("welcome");
+    /// let server = framewise::net::EchoServer::new("lines".parse::<framewise::AnyCodec>()?).greeting("welcome");
     /// # Ok::<(), framewise::ConfigError>(())
     /// ```
     pub fn greeting(mut self, text: impl Into<Bytes>) -> Self {
@@ -92,7 +96,7 @@ impl EchoServer {
     /// # Examples
     ///
     /// ```
-    /// let server = framewise::net::EchoServer::new("lines".parse()?).quit_word("exit");
+    /// let server = framewise::net::EchoServer::new("lines".parse::<framewise::AnyCodec>()?).quit_word("exit");
     /// # Ok::<(), framewise::ConfigError>(())
     /// ```
     pub fn quit_word(mut self, word: impl Into<Bytes>) -> Self {

@@ -34,7 +34,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let server = EchoServer::new("lines".parse()?)
+//! let server = EchoServer::new("lines".parse::<framewise::AnyCodec>()?)
 //!     .bind(&[Endpoint::Tcp("127.0.0.1:0".parse()?)])
 //!     .await?;
 //! let addr = server.tcp_addrs()[0];

@@ -30,7 +30,7 @@ pub const DEFAULT_TIME_FORMAT: &str = "%Y-%m-%d %X";
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let server = TimeServer::new("raw".parse()?)
+/// let server = TimeServer::new("raw".parse::<framewise::AnyCodec>()?)
 ///     .bind(&[Endpoint::Udp("127.0.0.1:0".parse()?)])
 ///     .await?;
 /// let addr = server.udp_addrs()[0];
@@ -63,10 +63,13 @@ impl TimeServer {
     /// # Examples
     ///
     /// ```
-    /// let server = framewise::net::TimeServer::new("lines".parse()?);
+    /// use framewise::{Lines, net::TimeServer};
+    ///
+    /// let server = TimeServer::new(Lines::new());
+    /// let server = TimeServer::new("lines".parse::<framewise::AnyCodec>()?);
     /// # Ok::<(), framewise::ConfigError>(())
     /// ```
-    pub fn new(codec: AnyCodec) -> Self {
+    pub fn new(codec: impl Into<AnyCodec>) -> Self {
         TimeServer {
             config: Config::new(codec, Service::Time),
         }

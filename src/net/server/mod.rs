@@ -72,7 +72,7 @@ macro_rules! server_builder_methods {
         /// # Examples
         ///
         /// ```
-        #[doc = concat!("let server = framewise::net::", stringify!($server), "::new(\"lines\".parse()?).max_conns(1000);")]
+        #[doc = concat!("let server = framewise::net::", stringify!($server), "::new(framewise::Lines::new()).max_conns(1000);")]
         /// # Ok::<(), framewise::ConfigError>(())
         /// ```
         pub fn max_conns(mut self, n: usize) -> Self {
@@ -90,7 +90,7 @@ macro_rules! server_builder_methods {
         ///
         /// ```
         /// use std::time::Duration;
-        #[doc = concat!("let server = framewise::net::", stringify!($server), "::new(\"lines\".parse()?)")]
+        #[doc = concat!("let server = framewise::net::", stringify!($server), "::new(framewise::Lines::new())")]
         ///     .idle_timeout(Duration::from_secs(30));
         /// # Ok::<(), framewise::ConfigError>(())
         /// ```
@@ -106,7 +106,7 @@ macro_rules! server_builder_methods {
         ///
         /// ```
         /// use std::time::Duration;
-        #[doc = concat!("let server = framewise::net::", stringify!($server), "::new(\"lines\".parse()?)")]
+        #[doc = concat!("let server = framewise::net::", stringify!($server), "::new(framewise::Lines::new())")]
         ///     .shutdown_grace(Duration::from_secs(1));
         /// # Ok::<(), framewise::ConfigError>(())
         /// ```
@@ -145,7 +145,7 @@ pub(crate) use server_builder_methods;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let server = TimeServer::new("lines".parse()?)
+/// let server = TimeServer::new("lines".parse::<framewise::AnyCodec>()?)
 ///     .bind(&[
 ///         Endpoint::Tcp("127.0.0.1:0".parse()?),
 ///         Endpoint::Udp("127.0.0.1:0".parse()?),
@@ -209,7 +209,7 @@ impl Server {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let server = EchoServer::new("raw".parse()?)
+    /// let server = EchoServer::new("raw".parse::<framewise::AnyCodec>()?)
     ///     .bind(&[Endpoint::Udp("127.0.0.1:0".parse()?)])
     ///     .await?;
     /// assert_eq!(server.udp_addrs().len(), 1);

@@ -274,7 +274,9 @@ pub struct FrameError {
 
 /// A stable lower-case name for each kind of decoding error, as the JSON
 /// output gives it: `frame_too_long`, `truncated`, `corrupt_header`,
-/// `invalid_utf8`, `invalid_cobs`, or `other`.
+/// `invalid_utf8`, `invalid_cobs`, `invalid_escape` (SLIP, HDLC, DLE),
+/// `checksum_mismatch`, `frame_too_short` (shorter than a CRC trailer), or
+/// `other`.
 ///
 /// # Examples
 ///
@@ -290,6 +292,9 @@ pub fn error_kind(error: &Error) -> &'static str {
         Error::CorruptHeader { .. } => "corrupt_header",
         Error::InvalidUtf8 { .. } => "invalid_utf8",
         Error::InvalidCobs { .. } => "invalid_cobs",
+        Error::InvalidEscape { .. } => "invalid_escape",
+        Error::ChecksumMismatch { .. } => "checksum_mismatch",
+        Error::FrameTooShort { .. } => "frame_too_short",
         Error::Io(_) => "io",
         _ => "other",
     }

@@ -70,7 +70,8 @@
 //!   `"undecoded"` (after the framing was lost; `index` is 0).
 //! - `kind` is `"frame_too_long"`, `"truncated"` (the stream ended inside a
 //!   frame), `"corrupt_header"` (not recoverable: the rest is undecoded),
-//!   `"invalid_utf8"`, `"invalid_cobs"` or `"other"`.
+//!   `"invalid_utf8"`, `"invalid_cobs"`, `"invalid_escape"`,
+//!   `"checksum_mismatch"`, `"frame_too_short"` or `"other"`.
 //! - totals are `{bytes, reads, frames, payload_bytes, errors, truncated,
 //!   lost, undecoded_bytes}` (UDP: `reads` counts datagrams).
 //!
@@ -82,7 +83,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let echo = EchoServer::new("lines".parse()?)
+//! let echo = EchoServer::new(framewise::Lines::new())
 //!     .bind(&[Endpoint::Tcp("127.0.0.1:0".parse()?)])
 //!     .await?;
 //! let upstream = echo.tcp_addrs()[0];
