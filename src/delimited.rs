@@ -442,6 +442,18 @@ pub struct Delimited {
     discarding: bool,
 }
 
+/// What [`Delimited::decode_quick`] found.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Quick {
+    /// A frame at the front: `src[..len]`, and `consumed` bytes with its
+    /// delimiter.
+    Frame { len: usize, consumed: usize },
+    /// No frame yet, nothing to drop.
+    Incomplete,
+    /// Not the common case: ask [`Decode::decode_slice`].
+    Other,
+}
+
 /// How the decoder finds delimiters: the fastest way for the set given.
 #[derive(Debug, Clone)]
 enum Search {
@@ -679,6 +691,36 @@ impl Delimited {
         }
     }
 
+    /// The common case of [`Decode::decode_slice`], inlined into the caller:
+    /// single-byte delimiters, a frame within the limit, no oversized frame
+    /// being skipped. It gives what `decode_general` gives, as a small value
+    /// that stays in registers (a [`Decoded`] is as large as an [`Error`]),
+    /// and [`Quick::Other`] for every other case, with nothing changed.
+    #[inline]
+    pub(crate) fn decode_quick(&mut self, src: &[u8]) -> Quick {
+        if let Search::Bytes(set) = &self.search
+            && !self.discarding
+        {
+            let from = self.next_index.min(src.len());
+            match set.find(&src[from..]) {
+                Some(i) if from + i <= self.max_frame_len => {
+                    let start = from + i;
+                    self.next_index = 0;
+                    return Quick::Frame {
+                        len: start + usize::from(self.keep_delimiter),
+                        consumed: start + 1,
+                    };
+                }
+                None if src.len() <= self.max_frame_len => {
+                    self.next_index = src.len();
+                    return Quick::Incomplete;
+                }
+                _ => {}
+            }
+        }
+        Quick::Other
+    }
+
     /// Every case of decoding: oversized frames, skipping an oversized frame
     /// as it arrives, the end of the stream.
     fn decode_general(&mut self, src: &[u8], eof: bool) -> Decoded {
@@ -781,7 +823,16 @@ impl Delimited {
         if payload.len() > self.max_frame_len {
             return Err(self.too_long(payload.len()));
         }
-        if let Ok((at, len)) = self.find(payload, 0, true) {
+        let found = match &self.search {
+            // Single-byte delimiters: memchr alone, and no delimiter can run
+            // from the payload into the one written after it.
+            Search::Bytes(set) => match set.find(payload) {
+                None => return Ok(()),
+                Some(at) => Ok((at, 1)),
+            },
+            _ => self.find(payload, 0, true),
+        };
+        if let Ok((at, len)) = found {
             return Err(Error::Unencodable {
                 reason: reason!(
                     "the payload contains the delimiter \"{}\" at byte {at}",
@@ -860,31 +911,15 @@ impl Decode for Delimited {
     /// frame after it.
     #[inline]
     fn decode_slice(&mut self, src: &[u8]) -> Decoded {
-        // The common case, inlined into the caller: single-byte delimiters
-        // and no oversized frame being skipped. It gives what
-        // `decode_general` gives; anything over the limit goes there.
-        if let Search::Bytes(set) = &self.search
-            && !self.discarding
-        {
-            let from = self.next_index.min(src.len());
-            match set.find(&src[from..]) {
-                Some(i) if from + i <= self.max_frame_len => {
-                    let start = from + i;
-                    self.next_index = 0;
-                    return Decoded::Frame {
-                        start: 0,
-                        len: start + usize::from(self.keep_delimiter),
-                        consumed: start + 1,
-                    };
-                }
-                None if src.len() <= self.max_frame_len => {
-                    self.next_index = src.len();
-                    return Decoded::Incomplete { consumed: 0 };
-                }
-                _ => {}
-            }
+        match self.decode_quick(src) {
+            Quick::Frame { len, consumed } => Decoded::Frame {
+                start: 0,
+                len,
+                consumed,
+            },
+            Quick::Incomplete => Decoded::Incomplete { consumed: 0 },
+            Quick::Other => self.decode_general(src, false),
         }
-        self.decode_general(src, false)
     }
 
     /// Like [`decode_slice`](Self::decode_slice), and then the bytes after
