@@ -124,7 +124,9 @@ impl Store {
 
     #[inline]
     fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        (0..self.len()).map(|i| self.get(i))
+        self.bounds[..=self.len()]
+            .windows(2)
+            .map(|w| &self.bytes[usize::from(w[0])..usize::from(w[1])])
     }
 
     /// Appends `d` (non-empty, not already held), if there is room.
@@ -654,7 +656,9 @@ impl Delimited {
                 let mut pos = from;
                 while let Some(i) = pair.find_prefilter(&buf[pos..]) {
                     let at = pos + i;
-                    if buf[at..].starts_with(needle) {
+                    // The prefilter has checked two bytes of the delimiter,
+                    // both in `buf`: all of a two-byte one.
+                    if needle.len() == 2 || buf[at..].starts_with(needle) {
                         return Ok((at, needle.len()));
                     }
                     pos = at + 1;
