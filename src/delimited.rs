@@ -124,7 +124,9 @@ impl Store {
 
     #[inline]
     fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        (0..self.len()).map(|i| self.get(i))
+        self.bounds[..=self.len()]
+            .windows(2)
+            .map(|w| &self.bytes[usize::from(w[0])..usize::from(w[1])])
     }
 
     /// Appends `d` (non-empty, not already held), if there is room.
@@ -419,27 +421,42 @@ impl DelimitedBuilder {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
+// `repr(C)`: the fields every decode call reads come first, in one cache
+// line, ahead of the delimiter bytes.
+#[repr(C)]
 pub struct Delimited {
-    /// The delimiters in the order given: the first is written by the encoder.
-    given: Store,
-    /// The same delimiters, longest first, so that the first one found to
-    /// match at a position is the longest there (ties go to the longest).
-    longest_first: Store,
-    /// Length of the longest delimiter: a delimiter split across reads starts
-    /// at most this many bytes less one before the end of the buffer.
-    longest: usize,
-    search: Search,
-    keep_delimiter: bool,
-    max_frame_len: usize,
     /// How far the read buffer has been searched without finding the end of
     /// the frame: no delimiter starts before it. The next search starts here,
     /// so bytes arriving one at a time are each looked at once (tokio-util's
     /// `next_index`). Zero after a frame is taken or bytes are dropped.
     next_index: usize,
+    max_frame_len: usize,
+    /// Length of the longest delimiter: a delimiter split across reads starts
+    /// at most this many bytes less one before the end of the buffer.
+    longest: usize,
+    search: Search,
+    keep_delimiter: bool,
     /// Whether the frame at the front of the buffer is an oversized one that
     /// has been reported: its bytes are dropped as they arrive, up to and
     /// including its delimiter, so that it is never buffered whole.
     discarding: bool,
+    /// The delimiters in the order given: the first is written by the encoder.
+    given: Store,
+    /// The same delimiters, longest first, so that the first one found to
+    /// match at a position is the longest there (ties go to the longest).
+    longest_first: Store,
+}
+
+/// What [`Delimited::decode_quick`] found.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Quick {
+    /// A frame at the front: `src[..len]`, and `consumed` bytes with its
+    /// delimiter.
+    Frame { len: usize, consumed: usize },
+    /// No frame yet, nothing to drop.
+    Incomplete,
+    /// Not the common case: ask [`Decode::decode_slice`].
+    Other,
 }
 
 /// How the decoder finds delimiters: the fastest way for the set given.
@@ -642,7 +659,9 @@ impl Delimited {
                 let mut pos = from;
                 while let Some(i) = pair.find_prefilter(&buf[pos..]) {
                     let at = pos + i;
-                    if buf[at..].starts_with(needle) {
+                    // The prefilter has checked two bytes of the delimiter,
+                    // both in `buf`: all of a two-byte one.
+                    if needle.len() == 2 || buf[at..].starts_with(needle) {
                         return Ok((at, needle.len()));
                     }
                     pos = at + 1;
@@ -677,6 +696,36 @@ impl Delimited {
             len: len as u64,
             max: self.max_frame_len as u64,
         }
+    }
+
+    /// The common case of [`Decode::decode_slice`], inlined into the caller:
+    /// single-byte delimiters, a frame within the limit, no oversized frame
+    /// being skipped. It gives what `decode_general` gives, as a small value
+    /// that stays in registers (a [`Decoded`] is as large as an [`Error`]),
+    /// and [`Quick::Other`] for every other case, with nothing changed.
+    #[inline]
+    pub(crate) fn decode_quick(&mut self, src: &[u8]) -> Quick {
+        if let Search::Bytes(set) = &self.search
+            && !self.discarding
+        {
+            let from = self.next_index.min(src.len());
+            match set.find(&src[from..]) {
+                Some(i) if from + i <= self.max_frame_len => {
+                    let start = from + i;
+                    self.next_index = 0;
+                    return Quick::Frame {
+                        len: start + usize::from(self.keep_delimiter),
+                        consumed: start + 1,
+                    };
+                }
+                None if src.len() <= self.max_frame_len => {
+                    self.next_index = src.len();
+                    return Quick::Incomplete;
+                }
+                _ => {}
+            }
+        }
+        Quick::Other
     }
 
     /// Every case of decoding: oversized frames, skipping an oversized frame
@@ -781,7 +830,16 @@ impl Delimited {
         if payload.len() > self.max_frame_len {
             return Err(self.too_long(payload.len()));
         }
-        if let Ok((at, len)) = self.find(payload, 0, true) {
+        let found = match &self.search {
+            // Single-byte delimiters: memchr alone, and no delimiter can run
+            // from the payload into the one written after it.
+            Search::Bytes(set) => match set.find(payload) {
+                None => return Ok(()),
+                Some(at) => Ok((at, 1)),
+            },
+            _ => self.find(payload, 0, true),
+        };
+        if let Ok((at, len)) = found {
             return Err(Error::Unencodable {
                 reason: reason!(
                     "the payload contains the delimiter \"{}\" at byte {at}",
@@ -860,31 +918,15 @@ impl Decode for Delimited {
     /// frame after it.
     #[inline]
     fn decode_slice(&mut self, src: &[u8]) -> Decoded {
-        // The common case, inlined into the caller: single-byte delimiters
-        // and no oversized frame being skipped. It gives what
-        // `decode_general` gives; anything over the limit goes there.
-        if let Search::Bytes(set) = &self.search
-            && !self.discarding
-        {
-            let from = self.next_index.min(src.len());
-            match set.find(&src[from..]) {
-                Some(i) if from + i <= self.max_frame_len => {
-                    let start = from + i;
-                    self.next_index = 0;
-                    return Decoded::Frame {
-                        start: 0,
-                        len: start + usize::from(self.keep_delimiter),
-                        consumed: start + 1,
-                    };
-                }
-                None if src.len() <= self.max_frame_len => {
-                    self.next_index = src.len();
-                    return Decoded::Incomplete { consumed: 0 };
-                }
-                _ => {}
-            }
+        match self.decode_quick(src) {
+            Quick::Frame { len, consumed } => Decoded::Frame {
+                start: 0,
+                len,
+                consumed,
+            },
+            Quick::Incomplete => Decoded::Incomplete { consumed: 0 },
+            Quick::Other => self.decode_general(src, false),
         }
-        self.decode_general(src, false)
     }
 
     /// Like [`decode_slice`](Self::decode_slice), and then the bytes after

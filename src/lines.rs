@@ -230,15 +230,14 @@ impl Lines {
         if self.crlf { b"\r\n" } else { b"\n" }
     }
 
-    /// The next line at the front of `src`, validated as UTF-8: what both
-    /// [`Decode`] and the `String` decoders hand out, so a line is checked
-    /// once. At the end of the stream (`eof`), the bytes after the last `\n`
-    /// are a final line.
+    /// The common case of decoding, inlined into the caller: a whole line
+    /// within the limit, valid UTF-8, no oversized line being skipped. It
+    /// gives what [`decode_line`](Self::decode_line) gives, as a small value
+    /// that stays in registers, and [`QuickLine::Other`] for every other
+    /// case, with nothing changed. The line is checked as UTF-8 once, for
+    /// both [`Decode`] and the `String` decoders.
     #[inline]
-    pub(crate) fn decode_line<'a>(&mut self, src: &'a [u8], eof: bool) -> DecodedLine<'a> {
-        // The common case, inlined into the caller: a whole line within the
-        // limit, valid UTF-8, no oversized line being skipped. It gives what
-        // `decode_general` gives; every other case goes there.
+    pub(crate) fn decode_quick<'a>(&mut self, src: &'a [u8]) -> QuickLine<'a> {
         if !self.discarding {
             let from = self.next_index.min(src.len());
             match memchr::memchr(b'\n', &src[from..]) {
@@ -249,20 +248,26 @@ impl Lines {
                         && let Ok(line) = core::str::from_utf8(&src[..len])
                     {
                         self.next_index = 0;
-                        return DecodedLine::Line {
-                            start: 0,
+                        return QuickLine::Line {
                             line,
                             consumed: newline + 1,
                         };
                     }
                 }
-                None if !eof && without_cr(src) <= self.max_frame_len => {
+                None if without_cr(src) <= self.max_frame_len => {
                     self.next_index = src.len();
-                    return DecodedLine::Incomplete { consumed: 0 };
+                    return QuickLine::Incomplete;
                 }
                 None => {}
             }
         }
+        QuickLine::Other
+    }
+
+    /// The next line at the front of `src`, validated as UTF-8, in every
+    /// case: oversized lines, invalid UTF-8, a line being skipped. At the end
+    /// of the stream (`eof`), the bytes after the last `\n` are a final line.
+    pub(crate) fn decode_line<'a>(&mut self, src: &'a [u8], eof: bool) -> DecodedLine<'a> {
         let answer = self.decode_general(src);
         if !eof {
             return answer;
@@ -354,6 +359,18 @@ impl Lines {
     }
 }
 
+/// What [`Lines::decode_quick`] found.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum QuickLine<'a> {
+    /// A line at the front, without its ending; drop `consumed` bytes once
+    /// done with it.
+    Line { line: &'a str, consumed: usize },
+    /// No line yet, nothing to drop.
+    Incomplete,
+    /// Not the common case: ask [`Lines::decode_line`].
+    Other,
+}
+
 /// What [`Lines::decode_line`] found: [`Decoded`], with the line as text.
 #[derive(Debug)]
 pub(crate) enum DecodedLine<'a> {
@@ -429,7 +446,15 @@ impl Decode for Lines {
     /// call goes on with the line after it.
     #[inline]
     fn decode_slice(&mut self, src: &[u8]) -> Decoded {
-        self.decode_line(src, false).into_decoded()
+        match self.decode_quick(src) {
+            QuickLine::Line { line, consumed } => Decoded::Frame {
+                start: 0,
+                len: line.len(),
+                consumed,
+            },
+            QuickLine::Incomplete => Decoded::Incomplete { consumed: 0 },
+            QuickLine::Other => self.decode_line(src, false).into_decoded(),
+        }
     }
 
     /// Like [`decode_slice`](Self::decode_slice), and then the bytes after

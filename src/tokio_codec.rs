@@ -11,10 +11,11 @@
 use bytes::{Buf, Bytes, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::Lines;
+use crate::delimited::Quick;
 use crate::error::Error;
-use crate::lines::DecodedLine;
+use crate::lines::{DecodedLine, QuickLine};
 use crate::owned;
+use crate::{Delimited, Lines};
 
 /// `Decoder` with `Bytes` frames and `Encoder<Bytes>` + `Encoder<&[u8]>`.
 macro_rules! bytes_codecs {
@@ -37,6 +38,16 @@ macro_rules! bytes_codecs {
             }
         }
 
+        bytes_encoders!(@impl [$($generics)*] $codec);
+    };
+}
+
+/// `Encoder<Bytes>` + `Encoder<&[u8]>`.
+macro_rules! bytes_encoders {
+    ($($codec:ty),* $(,)?) => {$(
+        bytes_encoders!(@impl [] $codec);
+    )*};
+    (@impl [$($generics:tt)*] $codec:ty) => {
         impl<$($generics)*> Encoder<Bytes> for $codec {
             type Error = Error;
 
@@ -59,14 +70,44 @@ macro_rules! bytes_codecs {
 
 bytes_codecs!(
     crate::LengthPrefixed,
-    crate::Delimited,
     crate::FixedLength,
     crate::Cobs,
     crate::Raw,
     crate::AnyCodec,
 );
+// Delimited's decoder is below: its common case skips the `Decoded` round trip.
+bytes_encoders!(Delimited);
 
-/// `Lines`: `String` lines, from the `&str` the core has already checked.
+impl Decoder for Delimited {
+    type Item = Bytes;
+    type Error = Error;
+
+    /// The common case straight from the core's [`decode_quick`](Delimited::decode_quick),
+    /// without a round trip through a `Decoded`; every other case through
+    /// [`owned::decode`].
+    #[inline]
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+        match self.decode_quick(src) {
+            Quick::Frame { len, consumed } => {
+                // Split the frame off and leave it untouched: writing to the
+                // split-off BytesMut (truncate) before freezing it costs a
+                // store-forwarding stall per frame.
+                let frame = src.split_to(len).freeze();
+                src.advance(consumed - len);
+                Ok(Some(frame))
+            }
+            Quick::Incomplete => Ok(None),
+            Quick::Other => owned::decode(self, src, false),
+        }
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+        owned::decode(self, src, true)
+    }
+}
+
+/// `Lines`, every case: `String` lines, from the `&str` the core has
+/// already checked.
 #[inline]
 fn decode_string(
     codec: &mut Lines,
@@ -106,7 +147,15 @@ impl Decoder for Lines {
     /// call goes on with the line after it.
     #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<String>, Error> {
-        decode_string(self, src, false)
+        match self.decode_quick(src) {
+            QuickLine::Line { line, consumed } => {
+                let line = line.to_owned();
+                src.advance(consumed);
+                Ok(Some(line))
+            }
+            QuickLine::Incomplete => Ok(None),
+            QuickLine::Other => decode_string(self, src, false),
+        }
     }
 
     /// Like `decode`, and then the bytes after the last `\n` are returned as a
