@@ -12,11 +12,10 @@ use std::fs;
 use std::panic;
 use std::path::{Path, PathBuf};
 
-// The checks are `pub` for the fuzz crate, which exports them; here they are
-// private to this test.
-#[allow(unreachable_pub)]
-#[path = "../fuzz/src/checks.rs"]
-mod checks;
+// The checks and their harness, included from the fuzz crate.
+mod common;
+
+use common::checks;
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")

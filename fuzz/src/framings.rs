@@ -327,6 +327,22 @@ impl Decoder for StuffingCodec {
     }
 }
 
+impl DecodeMut for StuffingCodec {
+    fn decode_in_place(&mut self, src: &mut [u8]) -> Decoded {
+        match self {
+            StuffingCodec::Slip(c) => c.decode_in_place(src),
+            StuffingCodec::Stuffed(c) => c.decode_in_place(src),
+        }
+    }
+
+    fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
+        match self {
+            StuffingCodec::Slip(c) => c.decode_in_place_eof(src),
+            StuffingCodec::Stuffed(c) => c.decode_in_place_eof(src),
+        }
+    }
+}
+
 impl Encoder<Bytes> for StuffingCodec {
     type Error = Error;
 
@@ -709,6 +725,16 @@ impl Decoder for AsciiCodec {
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
         delegate!(self, c => c.decode_eof(src))
+    }
+}
+
+impl DecodeMut for AsciiCodec {
+    fn decode_in_place(&mut self, src: &mut [u8]) -> Decoded {
+        delegate!(self, c => c.decode_in_place(src))
+    }
+
+    fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
+        delegate!(self, c => c.decode_in_place_eof(src))
     }
 }
 
@@ -1124,6 +1150,16 @@ impl Decoder for CrcCodec {
     }
 }
 
+impl DecodeMut for CrcCodec {
+    fn decode_in_place(&mut self, src: &mut [u8]) -> Decoded {
+        delegate_crc!(self, c => c.decode_in_place(src))
+    }
+
+    fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
+        delegate_crc!(self, c => c.decode_in_place_eof(src))
+    }
+}
+
 impl Encoder<Bytes> for CrcCodec {
     type Error = Error;
 
@@ -1400,7 +1436,7 @@ pub fn check_decode_crc(input: DecodeCrcInput) {
     };
     assert_eq!(
         norm(&events),
-        naive_crc(input.setup, alg, big, &stream),
+        norm(&naive_crc(input.setup, alg, big, &stream)),
         "Crc and the reference disagree"
     );
 }
