@@ -45,12 +45,12 @@ use std::str::FromStr;
 use arbitrary::{Arbitrary, Unstructured};
 use bytes::{Bytes, BytesMut};
 use framewise::{
-    AnyCodec, Cobs, DecodeMut, Decoded, Delimited, Endian, Error, FixedLength, LengthPrefixed,
-    Lines, Raw, Width,
+    AnyCodec, Cobs, DecodeMut, Decoded, Delimited, Encode, Endian, Error, FixedLength,
+    LengthPrefixed, Lines, Raw, Width,
 };
 use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
 
-pub use super::harness::{Event, Outcome, byte_reads, one_read, run, split};
+pub use super::harness::{Event, Outcome, byte_reads, encode_core, one_read, run, split};
 
 // ---------------------------------------------------------------------------
 // The targets, by name, for the regression test.
@@ -294,10 +294,12 @@ fn frames_of(events: &[Event]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Encodes one item; a refusal must leave `dst` exactly as it was.
+/// Encodes one item through the tokio-util encoder (`Bytes` or `&[u8]`, as
+/// the item says) and through the core ([`encode_core`]), which must agree;
+/// a refusal must leave `dst` exactly as it was.
 fn encode_item<E>(codec: &mut E, item: &Item, dst: &mut BytesMut) -> Result<Vec<u8>, Error>
 where
-    E: Encoder<Bytes, Error = Error> + for<'a> Encoder<&'a [u8], Error = Error>,
+    E: Encoder<Bytes, Error = Error> + for<'a> Encoder<&'a [u8], Error = Error> + Encode,
 {
     let before = dst.clone();
     let result = if item.as_bytes {
@@ -305,7 +307,7 @@ where
     } else {
         codec.encode(&item.data[..], dst)
     };
-    match result {
+    let result = match result {
         Ok(()) => {
             assert_eq!(
                 &dst[..before.len()],
@@ -322,6 +324,18 @@ where
             );
             Err(e)
         }
+    };
+    assert_same_encoding(&result, &encode_core(codec, &item.data));
+    result
+}
+
+/// The tokio-util adapter and the core encode an item alike: the same bytes,
+/// or the same refusal.
+fn assert_same_encoding(adapter: &Result<Vec<u8>, Error>, core: &Result<Vec<u8>, Error>) {
+    match (adapter, core) {
+        (Ok(a), Ok(c)) => assert_eq!(a, c, "the adapter and the core encode differently"),
+        (Err(a), Err(c)) => assert_eq!(a.to_string(), c.to_string()),
+        _ => panic!("the adapter gives {adapter:?}, the core {core:?}"),
     }
 }
 
@@ -1162,12 +1176,13 @@ pub fn check_roundtrip_lines(input: RoundTripLinesInput) {
         let acceptable = text.len() <= max
             && !text.contains(&b'\n')
             && (input.config.crlf || !text.ends_with(b"\r"));
-        match result {
-            Ok(()) => {
+        let result = result.map(|()| wire[before.len()..].to_vec());
+        match &result {
+            Ok(encoded) => {
                 assert!(acceptable, "accepted the line {:?}", item.text);
                 let ending: &[u8] = if input.config.crlf { b"\r\n" } else { b"\n" };
                 assert_eq!(wire[..before.len()], before[..]);
-                assert_eq!(&wire[before.len()..], [text, ending].concat());
+                assert_eq!(encoded, &[text, ending].concat());
                 want.push(text.to_vec());
             }
             Err(e) => {
@@ -1175,6 +1190,7 @@ pub fn check_roundtrip_lines(input: RoundTripLinesInput) {
                 assert_eq!(wire, before, "refused a line ({e}) but wrote to the buffer");
             }
         }
+        assert_same_encoding(&result, &encode_core(&codec, text));
     }
     check_round_trip(&codec, &wire, &input.cuts, want, &input.config.expect());
 }

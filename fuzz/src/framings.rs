@@ -343,6 +343,22 @@ impl DecodeMut for StuffingCodec {
     }
 }
 
+impl Encode for StuffingCodec {
+    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
+        match self {
+            StuffingCodec::Slip(c) => c.encoded_len(payload),
+            StuffingCodec::Stuffed(c) => c.encoded_len(payload),
+        }
+    }
+
+    fn write_frame<O: framewise::Output + ?Sized>(&self, payload: &[u8], len: usize, out: &mut O) {
+        match self {
+            StuffingCodec::Slip(c) => c.write_frame(payload, len, out),
+            StuffingCodec::Stuffed(c) => c.write_frame(payload, len, out),
+        }
+    }
+}
+
 impl Encoder<Bytes> for StuffingCodec {
     type Error = Error;
 
@@ -735,6 +751,16 @@ impl DecodeMut for AsciiCodec {
 
     fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
         delegate!(self, c => c.decode_in_place_eof(src))
+    }
+}
+
+impl Encode for AsciiCodec {
+    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
+        delegate!(self, c => c.encoded_len(payload))
+    }
+
+    fn write_frame<O: framewise::Output + ?Sized>(&self, payload: &[u8], len: usize, out: &mut O) {
+        delegate!(self, c => c.write_frame(payload, len, out))
     }
 }
 
@@ -1157,6 +1183,16 @@ impl DecodeMut for CrcCodec {
 
     fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
         delegate_crc!(self, c => c.decode_in_place_eof(src))
+    }
+}
+
+impl Encode for CrcCodec {
+    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
+        delegate_crc!(self, c => c.encoded_len(payload))
+    }
+
+    fn write_frame<O: framewise::Output + ?Sized>(&self, payload: &[u8], len: usize, out: &mut O) {
+        delegate_crc!(self, c => c.write_frame(payload, len, out))
     }
 }
 

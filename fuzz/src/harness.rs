@@ -42,7 +42,7 @@
 //!   holds after.
 
 use bytes::{Bytes, BytesMut};
-use framewise::{DecodeMut, Decoded, Error};
+use framewise::{DecodeMut, Decoded, Encode, Error};
 use tokio_util::codec::Decoder;
 
 // ---------------------------------------------------------------------------
@@ -454,6 +454,59 @@ where
 }
 
 // ---------------------------------------------------------------------------
+// Encoding through the core.
+
+/// What the slices around an encoding are filled with, to see a stray write.
+const FILL: u8 = 0xA5;
+
+/// Encodes `payload` through the core, the way a caller with its own buffer
+/// does, checking the encoder's promises on the way: `encoded_len` is the
+/// exact size that `encode_to_slice` writes, a slice one byte short is
+/// refused with `BufferTooSmall`, and no refusal writes anything. Compare the
+/// result with an adapter's encoding of the same item.
+pub fn encode_core<E: Encode + ?Sized>(codec: &E, payload: &[u8]) -> Result<Vec<u8>, Error> {
+    let len = match codec.encoded_len(payload) {
+        Ok(len) => len,
+        Err(refusal) => {
+            let mut dst = vec![FILL; payload.len() + 64];
+            let again = codec
+                .encode_to_slice(payload, &mut dst)
+                .expect_err("encode_to_slice accepted what encoded_len refused");
+            assert_eq!(again.to_string(), refusal.to_string());
+            assert!(
+                dst.iter().all(|&b| b == FILL),
+                "the encoder refused an item ({refusal}) but wrote to the slice"
+            );
+            return Err(refusal);
+        }
+    };
+    if len > 0 {
+        let mut short = vec![FILL; len - 1];
+        match codec.encode_to_slice(payload, &mut short) {
+            Err(Error::BufferTooSmall { needed, available }) => {
+                assert_eq!((needed, available), (len, len - 1));
+            }
+            other => panic!("{len} bytes into {} of room: {other:?}", len - 1),
+        }
+        assert!(
+            short.iter().all(|&b| b == FILL),
+            "BufferTooSmall but the encoder wrote to the slice"
+        );
+    }
+    let mut dst = vec![FILL; len + 8];
+    let written = codec
+        .encode_to_slice(payload, &mut dst)
+        .expect("encode_to_slice refused what encoded_len accepted");
+    assert_eq!(written, len, "encoded_len is not the size written");
+    assert!(
+        dst[len..].iter().all(|&b| b == FILL),
+        "the encoder wrote past encoded_len"
+    );
+    dst.truncate(len);
+    Ok(dst)
+}
+
+// ---------------------------------------------------------------------------
 // The fuzz checks' view: errors as structured events.
 
 /// One thing a decoder said.
@@ -568,7 +621,7 @@ where
 /// The property tests' view of a run (`tests/common` re-exports it).
 pub mod text {
     use bytes::{Bytes, BytesMut};
-    use framewise::{DecodeMut, Error};
+    use framewise::{DecodeMut, Encode, Error};
     use tokio_util::codec::{Decoder, Encoder};
 
     use super::{Core, Tokio, Trace, drive, split};
@@ -675,16 +728,26 @@ pub mod text {
         drive(&mut Core::new(codec), &split(data, cuts)).into()
     }
 
-    /// Encodes every item into one buffer; panics if the encoder refuses one.
+    /// Encodes every item into one buffer through the tokio-util encoder,
+    /// and each through the core too ([`encode_core`](super::encode_core)),
+    /// which must write the same bytes; panics if either refuses one.
     pub fn encode_all<E, I>(codec: &mut E, items: impl IntoIterator<Item = I>) -> BytesMut
     where
-        E: Encoder<I, Error = Error>,
+        E: Encoder<I, Error = Error> + Encode,
+        I: AsRef<[u8]>,
     {
         let mut buf = BytesMut::new();
         for item in items {
+            let core = super::encode_core(codec, item.as_ref()).expect("the core refused an item");
+            let before = buf.len();
             codec
                 .encode(item, &mut buf)
                 .expect("encoder refused an item");
+            assert_eq!(
+                &buf[before..],
+                &core[..],
+                "the adapter and the core encode differently"
+            );
         }
         buf
     }
