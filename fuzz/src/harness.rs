@@ -323,6 +323,24 @@ impl<R: Driver + ?Sized> Run<'_, R> {
         call.answer
     }
 
+    /// Calls until the decoder needs more, carrying on after recoverable
+    /// errors; `false` when it stopped on a fatal error (checked to repeat).
+    fn decode(&mut self, trace: &mut Trace<R::Frame>, eof: bool) -> bool {
+        loop {
+            match self.call(trace, eof, true) {
+                Answer::Frame(frame) => trace.events.push(Ok(frame)),
+                Answer::Incomplete => return true,
+                Answer::Error(e) if e.is_recoverable() => trace.events.push(Err(e)),
+                Answer::Error(e) => {
+                    self.assert_repeats(trace, eof, &e);
+                    trace.events.push(Err(e));
+                    trace.fatal = true;
+                    return false;
+                }
+            }
+        }
+    }
+
     /// After a fatal error: the next call repeats it and consumes nothing.
     fn assert_repeats(&mut self, trace: &mut Trace<R::Frame>, eof: bool, error: &Error) {
         let again = self.call(trace, eof, false);
@@ -363,35 +381,13 @@ pub fn drive<R: Driver + ?Sized>(driver: &mut R, reads: &[&[u8]]) -> Trace<R::Fr
     for read in reads {
         run.driver.feed(read);
         run.fed += read.len();
-        loop {
-            match run.call(&mut trace, false, true) {
-                Answer::Frame(frame) => trace.events.push(Ok(frame)),
-                Answer::Incomplete => {
-                    trace.max_buffered = trace.max_buffered.max(run.driver.buffered());
-                    break;
-                }
-                Answer::Error(e) if e.is_recoverable() => trace.events.push(Err(e)),
-                Answer::Error(e) => {
-                    run.assert_repeats(&mut trace, false, &e);
-                    trace.events.push(Err(e));
-                    trace.fatal = true;
-                    return trace;
-                }
-            }
+        if !run.decode(&mut trace, false) {
+            return trace;
         }
+        trace.max_buffered = trace.max_buffered.max(run.driver.buffered());
     }
-    loop {
-        match run.call(&mut trace, true, true) {
-            Answer::Frame(frame) => trace.events.push(Ok(frame)),
-            Answer::Incomplete => break,
-            Answer::Error(e) if e.is_recoverable() => trace.events.push(Err(e)),
-            Answer::Error(e) => {
-                run.assert_repeats(&mut trace, true, &e);
-                trace.events.push(Err(e));
-                trace.fatal = true;
-                return trace;
-            }
-        }
+    if !run.decode(&mut trace, true) {
+        return trace;
     }
     assert_eq!(
         run.driver.buffered(),
