@@ -5,14 +5,11 @@
 
 mod common;
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../fuzz/src/checks.rs"]
-mod checks;
-
 use bytes::{Bytes, BytesMut};
 use checks::Max;
 use checks::framings::{AsciiChoice, DecodeAsciiInput, RoundTripAsciiInput};
-use common::{Event, cuts_strategy, encode_all, run};
+use common::checks;
+use common::{Event, cuts_strategy, encode_all, run_both};
 use framewise::{Error, HexLength, Netstring, OctetCounting};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder};
@@ -29,10 +26,10 @@ fn err(s: &str) -> Event<Bytes> {
 /// must give `want`.
 fn every_split<D>(codec: &D, stream: &[u8], want: &[Event<Bytes>])
 where
-    D: Decoder<Item = Bytes, Error = Error> + Clone,
+    D: Decoder<Item = Bytes, Error = Error> + framewise::DecodeMut + Clone,
 {
     for cuts in [vec![], (0..stream.len()).collect(), vec![stream.len() / 2]] {
-        let out = run(&mut codec.clone(), stream, &cuts);
+        let out = run_both(&mut codec.clone(), stream, &cuts);
         assert_eq!(out.events, want, "cuts {cuts:?}");
     }
 }
@@ -134,7 +131,7 @@ fn netstring_digits_without_end_are_reported_at_the_first_digit_too_many() {
     let codec = Netstring::new().with_max_frame_len(99);
     let mut stream = b"123".to_vec();
     stream.extend(std::iter::repeat_n(b'9', 10_000));
-    let out = run(
+    let out = run_both(
         &mut codec.clone(),
         &stream,
         &(0..stream.len()).step_by(100).collect::<Vec<_>>(),
@@ -236,7 +233,7 @@ fn octets_newline_framed_peer_is_corrupt_not_guessed() {
 fn octets_digits_without_end_are_reported() {
     // The default limit (8 MiB = 8388608) has 7 digits: the 8th is too many.
     let stream = vec![b'1'; 5000];
-    let out = run(
+    let out = run_both(
         &mut OctetCounting::new(),
         &stream,
         &(0..5000).step_by(9).collect::<Vec<_>>(),
@@ -327,17 +324,17 @@ proptest! {
             0 => {
                 let mut c = Netstring::new();
                 let wire = encode_all(&mut c, items.iter().map(|i| &i[..]));
-                run(&mut c, &wire, &cuts)
+                run_both(&mut c, &wire, &cuts)
             }
             1 => {
                 let mut c = OctetCounting::new();
                 let wire = encode_all(&mut c, items.iter().map(|i| &i[..]));
-                run(&mut c, &wire, &cuts)
+                run_both(&mut c, &wire, &cuts)
             }
             _ => {
                 let mut c = HexLength::new(4).unwrap();
                 let wire = encode_all(&mut c, items.iter().map(|i| &i[..]));
-                run(&mut c, &wire, &cuts)
+                run_both(&mut c, &wire, &cuts)
             }
         };
         prop_assert_eq!(out.events, want);

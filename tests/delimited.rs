@@ -5,15 +5,15 @@
 mod common;
 
 use bytes::{Bytes, BytesMut};
-use common::{Event, Outcome, cuts_strategy, encode_all, run};
+use common::{Event, Outcome, checks, cuts_strategy, encode_all, run_both};
 use framewise::{Decode, Decoded, Delimited, Encode, Error};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use tokio_util::codec::{AnyDelimiterCodec, Decoder, Encoder};
 
 // ---------------------------------------------------------------------------
-// The naive reference: the whole stream in view, every position tried against
-// every delimiter, longest first.
+// The naive reference (`checks::naive_delimited`): the whole stream in view,
+// every position tried against every delimiter, longest first.
 // ---------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,45 +28,19 @@ enum Naive {
     },
 }
 
+/// The reference (shared with the fuzz checks).
 fn naive(delimiters: &[Vec<u8>], keep: bool, max: usize, data: &[u8]) -> Vec<Naive> {
-    let mut longest_first = delimiters.to_vec();
-    longest_first.sort_by_key(|d| std::cmp::Reverse(d.len()));
-    let longest = longest_first[0].len();
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i < data.len() {
-        match longest_first.iter().find(|d| data[i..].starts_with(d)) {
-            Some(d) => {
-                let end = i + d.len();
-                if i - start > max {
-                    out.push(Naive::TooLong {
-                        len: i - start,
-                        exact: i + longest <= data.len(),
-                    });
-                } else if keep {
-                    out.push(Naive::Frame(data[start..end].to_vec()));
-                } else {
-                    out.push(Naive::Frame(data[start..i].to_vec()));
-                }
-                start = end;
-                i = end;
-            }
-            None => i += 1,
-        }
-    }
-    if start < data.len() {
-        let rest = &data[start..];
-        if rest.len() > max {
-            out.push(Naive::TooLong {
-                len: rest.len(),
-                exact: false,
-            });
-        } else {
-            out.push(Naive::Frame(rest.to_vec()));
-        }
-    }
-    out
+    checks::naive_delimited(delimiters, keep, max, data)
+        .into_iter()
+        .map(|(e, exact)| match e {
+            checks::Event::Frame(f) => Naive::Frame(f),
+            checks::Event::TooLong { len, .. } => Naive::TooLong {
+                len: len as usize,
+                exact,
+            },
+            other => panic!("the reference gave {other:?}"),
+        })
+        .collect()
 }
 
 /// `(len, max)` of a `FrameTooLong` message.
@@ -217,7 +191,7 @@ proptest! {
                 }
             }
         }
-        let out = run(&mut codec, &wire, &cuts);
+        let out = run_both(&mut codec, &wire, &cuts);
         prop_assert!(out.errors().is_empty(), "{:?}", out.errors());
         let frames: Vec<Vec<u8>> = out.frames().iter().map(|f| f.to_vec()).collect();
         prop_assert_eq!(frames, accepted);
@@ -245,7 +219,7 @@ proptest! {
                 }
             }
         }
-        let out = run(&mut codec, &wire, &cuts);
+        let out = run_both(&mut codec, &wire, &cuts);
         prop_assert!(out.errors().is_empty(), "{:?}", out.errors());
         let frames: Vec<Vec<u8>> = out.frames().iter().map(|f| f.to_vec()).collect();
         prop_assert_eq!(frames, accepted);
@@ -263,11 +237,11 @@ proptest! {
         cuts in cuts_strategy(120),
     ) {
         let want = naive(&set, keep, max, &data);
-        let got = run(&mut codec(&set, keep, max), &data, &cuts);
+        let got = run_both(&mut codec(&set, keep, max), &data, &cuts);
         assert_matches_naive(&got, &want, max, false)?;
         prop_assert!(got.max_buffered < max + longest(&set), "buffered {}", got.max_buffered);
         // In one read, an oversized frame's delimiter is in view: exact length.
-        let whole = run(&mut codec(&set, keep, max), &data, &[]);
+        let whole = run_both(&mut codec(&set, keep, max), &data, &[]);
         assert_matches_naive(&whole, &want, max, true)?;
     }
 
@@ -280,7 +254,7 @@ proptest! {
         data in vec(any::<u8>(), 0..300),
         cuts in cuts_strategy(300),
     ) {
-        let got = run(&mut codec(&set, keep, max), &data, &cuts);
+        let got = run_both(&mut codec(&set, keep, max), &data, &cuts);
         prop_assert!(got.max_buffered < max + longest(&set));
         prop_assert_eq!(got.events.len(), naive(&set, keep, max, &data).len());
     }
@@ -300,7 +274,7 @@ proptest! {
         wire.extend_from_slice(&big);
         wire.extend_from_slice(&set[0]);
         wire.extend_from_slice(&encode_all(&mut codec, after.iter().map(|p| &p[..])));
-        let out = run(&mut codec, &wire, &cuts);
+        let out = run_both(&mut codec, &wire, &cuts);
         let mut want: Vec<Event<Bytes>> = before.iter().map(|p| Event::Frame(Bytes::from(p.clone()))).collect();
         let errors_at = want.len();
         want.extend(after.iter().map(|p| Event::Frame(Bytes::from(p.clone()))));
@@ -398,12 +372,12 @@ fn frames(out: &Outcome<Bytes>) -> Vec<&[u8]> {
 fn delimited_crlf_and_lf_ties_go_to_the_longest() {
     let data = b"a\r\nb\nc\r\r\nd\r";
     for cuts in [vec![], (0..data.len()).collect()] {
-        let out = run(&mut delimited(&[b"\r\n", b"\n"]), data, &cuts);
+        let out = run_both(&mut delimited(&[b"\r\n", b"\n"]), data, &cuts);
         // "c\r\r\n": the earliest match is the "\r\n" at 2, so "c\r".
         // The final "d\r" is unterminated: returned at the end of the stream.
         assert_eq!(frames(&out), [&b"a"[..], b"b", b"c\r", b"d\r"]);
     }
-    let out = run(&mut delimited(&[b"\r\n", b"\r"]), b"a\r\nb\rc\r", &[3, 5]);
+    let out = run_both(&mut delimited(&[b"\r\n", b"\r"]), b"a\r\nb\rc\r", &[3, 5]);
     assert_eq!(frames(&out), [&b"a"[..], b"b", b"c"]);
 }
 
@@ -412,7 +386,7 @@ fn delimited_multi_byte_delimiter_split_across_reads() {
     let data = b"one--END--two--END--three";
     let all: Vec<usize> = (0..data.len()).collect();
     for cuts in [vec![], vec![4, 6, 17], all] {
-        let out = run(&mut delimited(&[b"--END--"]), data, &cuts);
+        let out = run_both(&mut delimited(&[b"--END--"]), data, &cuts);
         assert_eq!(frames(&out), [&b"one"[..], b"two", b"three"]);
     }
 }
@@ -462,7 +436,7 @@ fn delimited_never_buffers_past_limit() {
     let data = vec![b'x'; 1 << 20];
     let cuts: Vec<usize> = (0..data.len()).step_by(1000).collect();
     for set in [&[&b"\n"[..]][..], &[b"\r\n"], &[b"\r\n", b"\n"]] {
-        let out = run(&mut delimited(set).with_max_frame_len(4096), &data, &cuts);
+        let out = run_both(&mut delimited(set).with_max_frame_len(4096), &data, &cuts);
         let longest = set.iter().map(|d| d.len()).max().unwrap();
         assert!(out.max_buffered < 4096 + longest, "{}", out.max_buffered);
         assert_eq!(out.events.len(), 1, "{:?}", out.errors());
@@ -490,7 +464,7 @@ fn delimited_one_byte_reads_of_a_one_mib_frame() {
     ];
     for (set, first_len, second) in cases {
         let mut codec = delimited(set).with_max_frame_len(2 << 20);
-        let out = run(&mut codec, &data, &cuts);
+        let out = run_both(&mut codec, &data, &cuts);
         let got = frames(&out);
         assert_eq!(got.len(), 2);
         assert!(got[0] == &data[..first_len]);
@@ -617,7 +591,7 @@ fn delimited_builder_errors() {
 fn delimited_many_single_bytes() {
     // More than three single-byte delimiters: no memchr routine, same result.
     let set: &[&[u8]] = &[b",", b";", b"|", b"\t", b"\n"];
-    let out = run(&mut delimited(set), b"a,b;c|d\te\nf", &[2, 3, 7]);
+    let out = run_both(&mut delimited(set), b"a,b;c|d\te\nf", &[2, 3, 7]);
     assert_eq!(frames(&out), [&b"a"[..], b"b", b"c", b"d", b"e", b"f"]);
 }
 
@@ -718,7 +692,7 @@ proptest! {
     ) {
         let set = vec![delimiter];
         let want = naive(&set, false, max, &data);
-        let got = run(&mut codec(&set, false, max), &data, &cuts);
+        let got = run_both(&mut codec(&set, false, max), &data, &cuts);
         assert_matches_naive(&got, &want, max, false)?;
         let got = run_core(&mut codec(&set, false, max), &data, &cuts);
         assert_matches_naive(&got, &want, max, false)?;
@@ -888,7 +862,7 @@ proptest! {
             theirs.encode(p.as_str(), &mut wire).unwrap();
         }
         let mut ours = delimited(&[b",", b";"]);
-        let out = run(&mut ours, &wire, &cuts);
+        let out = run_both(&mut ours, &wire, &cuts);
         let got: Vec<&[u8]> = frames(&out);
         let want: Vec<&[u8]> = payloads.iter().map(|p| p.as_bytes()).collect();
         prop_assert_eq!(got, want);

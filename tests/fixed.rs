@@ -3,30 +3,17 @@
 mod common;
 
 use bytes::{Bytes, BytesMut};
+use common::harness::text::from_reference;
 use common::in_place::run_in_place;
-use common::{Event, cuts_strategy, encode_all, run};
+use common::{Event, checks, cuts_strategy, encode_all, run_both};
 use framewise::{ConfigError, Decode, Decoded, Encode, Error, FixedLength};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder};
 
-/// The naive reference: whole `n`-byte chunks are frames, a shorter tail is
-/// reported as truncated at the end of the stream.
+/// The reference (shared with the fuzz checks): whole `n`-byte chunks are
+/// frames, a shorter tail is reported as truncated at the end of the stream.
 fn naive(data: &[u8], n: usize) -> Vec<Event<Vec<u8>>> {
-    let mut events = Vec::new();
-    let mut at = 0;
-    while at + n <= data.len() {
-        events.push(Event::Frame(data[at..at + n].to_vec()));
-        at += n;
-    }
-    if at < data.len() {
-        events.push(Event::Err(
-            Error::Truncated {
-                buffered: data.len() - at,
-            }
-            .to_string(),
-        ));
-    }
-    events
+    from_reference(checks::naive_fixed(n, data))
 }
 
 fn to_vecs(events: Vec<Event<Bytes>>) -> Vec<Event<Vec<u8>>> {
@@ -58,7 +45,7 @@ proptest! {
         let mut codec = FixedLength::new(n).unwrap();
         let wire = encode_all(&mut codec, items.iter().map(|i| &i[..]));
         prop_assert_eq!(wire.len(), n * items.len());
-        let out = run(&mut codec, &wire, &cuts);
+        let out = run_both(&mut codec, &wire, &cuts);
         let expected: Vec<Event<Vec<u8>>> = items.into_iter().map(Event::Frame).collect();
         prop_assert_eq!(to_vecs(out.events), expected);
     }
@@ -70,7 +57,7 @@ proptest! {
         cuts in cuts_strategy(300),
     ) {
         let mut codec = FixedLength::new(n).unwrap();
-        let out = run(&mut codec, &data, &cuts);
+        let out = run_both(&mut codec, &data, &cuts);
         // The decoder never keeps a whole frame waiting, nor reserves ahead.
         prop_assert!(out.max_buffered < n, "{} bytes buffered, n = {}", out.max_buffered, n);
         prop_assert_eq!(to_vecs(out.events), naive(&data, n));
@@ -128,7 +115,7 @@ fn fixed_one_byte_reads() {
 #[test]
 fn fixed_sticky_reads_split_into_frames() {
     let mut codec = FixedLength::new(2).unwrap();
-    let out = run(&mut codec, b"aabbccd", &[]);
+    let out = run_both(&mut codec, b"aabbccd", &[]);
     assert_eq!(
         out.events,
         vec![
@@ -178,7 +165,7 @@ proptest! {
         let core = run_in_place(&mut FixedLength::new(n).unwrap(), &data, &cuts);
         prop_assert!(core.max_buffered < n);
         prop_assert_eq!(to_vecs(core.events.clone()), naive(&data, n));
-        let tokio = run(&mut FixedLength::new(n).unwrap(), &data, &cuts);
+        let tokio = run_both(&mut FixedLength::new(n).unwrap(), &data, &cuts);
         prop_assert_eq!(core.events, tokio.events);
     }
 

@@ -7,16 +7,18 @@
 //! (committed findings) and, when present, `fuzz/artifacts/<target>/` (local
 //! crashes, git-ignored) is turned into the target's input exactly as
 //! `fuzz_target!` does and checked.
+//!
+//! Then the harness itself (`fuzz/src/harness.rs`, shared by the checks and
+//! the property tests) is shown to fail a decoder that breaks its rules.
 
 use std::fs;
 use std::panic;
 use std::path::{Path, PathBuf};
 
-// The checks are `pub` for the fuzz crate, which exports them; here they are
-// private to this test.
-#[allow(unreachable_pub)]
-#[path = "../fuzz/src/checks.rs"]
-mod checks;
+// The checks and their harness, included from the fuzz crate.
+mod common;
+
+use common::checks;
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -139,4 +141,86 @@ fn fuzz_decode_any_knows_the_new_framings() {
             data: data.clone(),
         });
     }
+}
+
+// ---------------------------------------------------------------------------
+// The harness the checks and the property tests share catches what it
+// promises to: a decoder that breaks a rule fails the run, whichever way in.
+
+use common::harness::{Core, drive, split};
+use framewise::{Decode, Decoded, Error};
+
+/// A decoder that breaks one rule of the harness.
+#[derive(Debug, Clone, Copy)]
+enum Broken {
+    /// Answers an empty frame that consumes nothing, forever.
+    Stuck,
+    /// Reports a fatal error once, then waits for more as if nothing happened.
+    Forgetful { said: bool },
+    /// Never consumes anything, and says nothing at the end of the stream.
+    Hoarder,
+}
+
+impl Decode for Broken {
+    fn decode_slice(&mut self, src: &[u8]) -> Decoded {
+        match self {
+            Broken::Stuck if !src.is_empty() => Decoded::Frame {
+                start: 0,
+                len: 0,
+                consumed: 0,
+            },
+            Broken::Forgetful { said } if !*said && !src.is_empty() => {
+                *said = true;
+                Decoded::Error {
+                    consumed: 0,
+                    error: Error::CorruptHeader { reason: "broken" },
+                }
+            }
+            _ => Decoded::Incomplete { consumed: 0 },
+        }
+    }
+
+    fn decode_slice_eof(&mut self, src: &[u8]) -> Decoded {
+        self.decode_slice(src)
+    }
+}
+
+/// The panic message of driving `codec` through the core over `data`.
+fn failure(mut codec: Broken, data: &[u8]) -> String {
+    let result = panic::catch_unwind(move || {
+        drive(&mut Core::new(&mut codec), &split(data, &[2usize]));
+    });
+    let panic = result.expect_err("the harness let a broken decoder pass");
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn harness_catches_a_decoder_that_makes_no_progress() {
+    let msg = failure(Broken::Stuck, b"abcd");
+    assert!(
+        msg.contains("the decoder makes no progress: 21 calls for 2 bytes in 2 reads"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn harness_catches_a_fatal_error_that_does_not_repeat() {
+    let msg = failure(Broken::Forgetful { said: false }, b"abcd");
+    assert!(
+        msg.contains("the fatal error corrupt length header: broken was not repeated: need more"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn harness_catches_bytes_left_unreported_at_the_end() {
+    let msg = failure(Broken::Hoarder, b"abcd");
+    assert!(
+        msg.contains("the end of the stream left bytes unreported"),
+        "{msg}"
+    );
 }

@@ -4,7 +4,8 @@
 mod common;
 
 use bytes::{Bytes, BytesMut};
-use common::{Event, cuts_strategy, run};
+use common::harness::text::from_reference;
+use common::{Event, checks, cuts_strategy, run_both};
 use framewise::{Endian, Error, LengthPrefixed, Width};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
@@ -153,7 +154,7 @@ fn length_resync_after_oversize_keeps_buffered_frames() {
     // Same result however the bytes arrive.
     for cuts in [vec![], (0..wire.len()).collect(), vec![5, 9, 20, 41]] {
         let mut c = c.clone();
-        let out = run(&mut c, &wire, &cuts);
+        let out = run_both(&mut c, &wire, &cuts);
         assert_eq!(
             out.events,
             vec![
@@ -301,7 +302,7 @@ proptest! {
             for item in &items {
                 theirs.encode(Bytes::copy_from_slice(item), &mut wire).unwrap();
             }
-            let out = run(&mut ours, &wire, &cuts);
+            let out = run_both(&mut ours, &wire, &cuts);
             prop_assert_eq!(out.frames(), items.iter().map(|i| Bytes::copy_from_slice(i)).collect::<Vec<_>>());
             prop_assert!(out.errors().is_empty());
             // framewise encodes: the same bytes, which tokio-util decodes.
@@ -328,7 +329,7 @@ proptest! {
             prost::encode_length_delimiter(item.len(), &mut wire).unwrap();
             wire.extend_from_slice(item);
         }
-        let out = run(&mut LengthPrefixed::varint(), &wire, &cuts);
+        let out = run_both(&mut LengthPrefixed::varint(), &wire, &cuts);
         prop_assert_eq!(out.frames(), items.iter().map(|i| Bytes::copy_from_slice(i)).collect::<Vec<_>>());
         let mut ours = BytesMut::new();
         for item in &items {
@@ -412,94 +413,18 @@ fn memory_bound(l: &Layout) -> usize {
     l.max.max(l.offset + l.width.fixed_size().unwrap_or(10))
 }
 
+/// The reference (shared with the fuzz checks): a plain length-prefixed
+/// decoder over the whole stream.
 fn naive(l: &Layout, data: &[u8]) -> Vec<Event<Bytes>> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < data.len() {
-        let rest = &data[pos..];
-        let truncated = || {
-            Event::Err(
-                Error::Truncated {
-                    buffered: rest.len(),
-                }
-                .to_string(),
-            )
-        };
-        let corrupt = |reason| Event::Err(Error::CorruptHeader { reason }.to_string());
-        let mut value: u128 = 0;
-        let header_len;
-        match l.width.fixed_size() {
-            Some(n) => {
-                if rest.len() < l.offset + n {
-                    out.push(truncated());
-                    break;
-                }
-                let field = &rest[l.offset..l.offset + n];
-                for i in 0..n {
-                    let byte = if l.endian == Endian::Big {
-                        field[i]
-                    } else {
-                        field[n - 1 - i]
-                    };
-                    value = value * 256 + u128::from(byte);
-                }
-                header_len = l.offset + n;
-            }
-            None => {
-                let mut i = 0;
-                loop {
-                    let Some(&b) = rest.get(l.offset + i) else {
-                        out.push(truncated());
-                        return out;
-                    };
-                    if i == 9 && b >= 0x80 {
-                        out.push(corrupt("varint length is longer than 10 bytes"));
-                        return out;
-                    }
-                    if i == 9 && b > 1 {
-                        out.push(corrupt("varint length overflows 64 bits"));
-                        return out;
-                    }
-                    value += u128::from(b & 0x7f) << (7 * i);
-                    i += 1;
-                    if b < 0x80 {
-                        break;
-                    }
-                }
-                header_len = l.offset + i;
-            }
-        }
-        let after = value as i128 + l.adjustment as i128;
-        if after < 0 {
-            out.push(corrupt("length plus adjustment is negative"));
-            return out;
-        }
-        let total = header_len as i128 + after;
-        if total > l.max as i128 {
-            out.push(Event::Err(
-                Error::FrameTooLong {
-                    len: total as u64,
-                    max: l.max as u64,
-                }
-                .to_string(),
-            ));
-            pos = pos.saturating_add(usize::try_from(total).unwrap_or(usize::MAX));
-            continue;
-        }
-        let total = total as usize;
-        let strip = l.strip.unwrap_or(header_len);
-        if strip > total {
-            out.push(corrupt("frame is shorter than the bytes to strip"));
-            return out;
-        }
-        if rest.len() < total {
-            out.push(truncated());
-            break;
-        }
-        out.push(Event::Frame(Bytes::copy_from_slice(&rest[strip..total])));
-        pos += total;
-    }
-    out
+    let layout = checks::Layout {
+        width: l.width,
+        big: l.endian == Endian::Big,
+        offset: l.offset,
+        adjustment: l.adjustment,
+        strip: l.strip,
+        max: l.max,
+    };
+    from_reference(checks::naive_length(&layout, data))
 }
 
 /// Streams that look like frames of the layout (so they are not all errors):
@@ -548,7 +473,7 @@ proptest! {
     ) {
         let Some(mut codec) = l.build() else { return Ok(()); };
         let wire = stream_for(&l, &payloads, &noise);
-        let out = run(&mut codec, &wire, &cuts);
+        let out = run_both(&mut codec, &wire, &cuts);
         prop_assert_eq!(&out.events, &naive(&l, &wire));
         // Memory: what the decoder waits on is part of one frame within the
         // limit, or an incomplete header (a varint takes up to 10 bytes).
@@ -565,7 +490,7 @@ proptest! {
         cuts in cuts_strategy(600),
     ) {
         let Some(mut codec) = l.build() else { return Ok(()); };
-        let out = run(&mut codec, &wire, &cuts);
+        let out = run_both(&mut codec, &wire, &cuts);
         prop_assert_eq!(&out.events, &naive(&l, &wire));
         prop_assert!(out.max_buffered < memory_bound(&l));
     }
@@ -616,7 +541,7 @@ proptest! {
         } else {
             prop_assert!(accepted.is_empty());
         }
-        let out = run(&mut codec, &wire, &cuts);
+        let out = run_both(&mut codec, &wire, &cuts);
         prop_assert_eq!(out.frames(), accepted);
         prop_assert!(out.errors().is_empty(), "{:?}", out.errors());
     }

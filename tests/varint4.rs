@@ -4,12 +4,9 @@
 
 mod common;
 
-#[allow(dead_code, unreachable_pub)]
-#[path = "../fuzz/src/checks.rs"]
-mod checks;
-
 use bytes::{Bytes, BytesMut};
-use common::{Event, run};
+use common::checks;
+use common::{Event, run_both};
 use framewise::{Encode, Error, LengthPrefixed, Width};
 use proptest::prelude::*;
 use tokio_util::codec::Decoder;
@@ -85,7 +82,7 @@ fn varint4_fifth_continuation_byte_is_a_corrupt_header() {
         .max_frame_len(usize::MAX)
         .build()
         .unwrap();
-    let out = run(&mut plain.clone(), &[0xff, 0xff, 0xff, 0xff, 0x01], &[]);
+    let out = run_both(&mut plain.clone(), &[0xff, 0xff, 0xff, 0xff, 0x01], &[]);
     assert_eq!(
         out.events,
         vec![Event::Err(
@@ -113,7 +110,7 @@ fn varint4_mqtt_packet_with_fixed_header_byte() {
         .build()
         .unwrap();
     let stream = b"\xc0\x00\x30\x03\x00\x01a";
-    let out = run(&mut c, stream, &(0..stream.len()).collect::<Vec<_>>());
+    let out = run_both(&mut c, stream, &(0..stream.len()).collect::<Vec<_>>());
     assert_eq!(
         out.events,
         vec![

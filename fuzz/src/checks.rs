@@ -8,14 +8,17 @@
 //!
 //! What every decoding check asserts, for the reads the input chooses, for one
 //! read holding everything, and for one byte at a time:
-//! - no panic, and no decoder call that returns a frame or an error without
-//!   making progress (a bounded number of calls per byte);
-//! - after a fatal error, the next call repeats it;
-//! - at end of stream, `decode_eof` reports what is left or clears it, and the
-//!   codec is as good as new afterwards (the byte-at-a-time run reuses the
-//!   codec of the first run, as `UdpFramed` reuses it for every datagram);
-//! - the read buffer's capacity follows the bytes that arrived, not a length
-//!   a header announces;
+//! - the framing core (on a buffer the harness manages) and the tokio-util
+//!   adapter agree call for call: the same frames and errors, the same bytes
+//!   consumed (`harness::run_both`);
+//! - the rules of `harness::drive` for both: no panic, and no decoder call
+//!   that returns a frame or an error without making progress (a bounded
+//!   number of calls per byte); after a fatal error, the next call repeats
+//!   it; at end of stream, `decode_eof` reports what is left or clears it,
+//!   and the codec is as good as new afterwards (the byte-at-a-time run
+//!   reuses the codec of the first run, as `UdpFramed` reuses it for every
+//!   datagram); the read buffer's capacity follows the bytes that arrived,
+//!   not a length a header announces;
 //! - the buffer held while waiting for more bytes stays within the codec's
 //!   memory bound, whatever the size of the reads: `LengthPrefixed` below the
 //!   limit (a varint header still arriving, up to offset + 9 bytes);
@@ -42,9 +45,12 @@ use std::str::FromStr;
 use arbitrary::{Arbitrary, Unstructured};
 use bytes::{Bytes, BytesMut};
 use framewise::{
-    AnyCodec, Cobs, Delimited, Endian, Error, FixedLength, LengthPrefixed, Lines, Raw, Width,
+    AnyCodec, Cobs, DecodeMut, Decoded, Delimited, Encode, Endian, Error, FixedLength,
+    LengthPrefixed, Lines, Raw, Width,
 };
 use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
+
+pub use super::harness::{Event, Outcome, byte_reads, encode_core, one_read, run, split};
 
 // ---------------------------------------------------------------------------
 // The targets, by name, for the regression test.
@@ -163,55 +169,7 @@ fn squeeze(bytes: &[u8], alphabet: &[u8]) -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------
-// Feeding a decoder.
-
-/// One thing a decoder said.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// A frame (a `Lines` line as its UTF-8 bytes).
-    Frame(Vec<u8>),
-    /// `Error::FrameTooLong`.
-    TooLong {
-        /// The reported length.
-        len: u64,
-        /// The reported limit.
-        max: u64,
-    },
-    /// `Error::Truncated`.
-    Truncated {
-        /// Bytes reported left over.
-        buffered: usize,
-    },
-    /// `Error::CorruptHeader`, with its reason.
-    Corrupt(String),
-    /// `Error::InvalidCobs`.
-    InvalidCobs {
-        /// Offset of the offending byte.
-        offset: usize,
-    },
-    /// `Error::InvalidUtf8`.
-    InvalidUtf8 {
-        /// Length of the skipped line.
-        len: usize,
-        /// Where the invalid byte is.
-        valid_up_to: usize,
-    },
-    /// Any other error, by its message.
-    Other(String),
-}
-
-impl Event {
-    fn of(e: &Error) -> Event {
-        match *e {
-            Error::FrameTooLong { len, max } => Event::TooLong { len, max },
-            Error::Truncated { buffered } => Event::Truncated { buffered },
-            Error::CorruptHeader { reason } => Event::Corrupt(reason.to_owned()),
-            Error::InvalidCobs { offset } => Event::InvalidCobs { offset },
-            Error::InvalidUtf8 { len, valid_up_to } => Event::InvalidUtf8 { len, valid_up_to },
-            _ => Event::Other(e.to_string()),
-        }
-    }
-}
+// Judging a run (the harness itself is `harness.rs`).
 
 /// Drops the length from `FrameTooLong` errors. For a frame whose end has not
 /// arrived yet (delimiters, lines, COBS), the decoder reports the bytes seen so
@@ -238,147 +196,6 @@ fn without_details(events: &[Event]) -> Vec<Event> {
             ref other => other.clone(),
         })
         .collect()
-}
-
-/// What a run of a decoder over a byte stream produced.
-#[derive(Debug)]
-pub struct Outcome {
-    /// Frames and errors, in order.
-    pub events: Vec<Event>,
-    /// The most bytes left in the read buffer while the decoder waited for
-    /// more (after a `decode` call returned `Ok(None)`).
-    pub max_buffered: usize,
-    /// Whether the run ended on an error the codec cannot recover from.
-    pub fatal: bool,
-}
-
-fn split<'a>(data: &'a [u8], cuts: &[u16]) -> Vec<&'a [u8]> {
-    if data.is_empty() {
-        return Vec::new();
-    }
-    let mut points: Vec<usize> = cuts.iter().map(|&c| usize::from(c) % data.len()).collect();
-    points.push(0);
-    points.push(data.len());
-    points.sort_unstable();
-    points.dedup();
-    points.windows(2).map(|w| &data[w[0]..w[1]]).collect()
-}
-
-fn one_read(data: &[u8]) -> Vec<&[u8]> {
-    if data.is_empty() {
-        Vec::new()
-    } else {
-        vec![data]
-    }
-}
-
-fn byte_reads(data: &[u8]) -> Vec<&[u8]> {
-    data.chunks(1).collect()
-}
-
-/// Feeds `reads` to `codec` the way `FramedRead` does: decode until `Ok(None)`
-/// after every read, carry on after recoverable errors, stop after a fatal
-/// one, then call `decode_eof` until it returns `Ok(None)` (as `UdpFramed`
-/// does for every datagram).
-pub fn run<D>(codec: &mut D, reads: &[&[u8]]) -> Outcome
-where
-    D: Decoder<Error = Error>,
-    D::Item: AsRef<[u8]>,
-{
-    let total: usize = reads.iter().map(|r| r.len()).sum();
-    // Every call that returns a frame or an error consumes a byte, or changes
-    // the state so that the next call does; every read adds one `Ok(None)`.
-    let budget = 2 * total + 2 * reads.len() + 8;
-    let mut calls = 0;
-    let mut buf = BytesMut::new();
-    let mut events = Vec::new();
-    let mut max_buffered = 0;
-    let progress = |calls: &mut usize| {
-        *calls += 1;
-        assert!(
-            *calls <= budget,
-            "the decoder makes no progress: {calls} calls for {total} bytes in {} reads",
-            reads.len()
-        );
-    };
-    let mut fed = 0;
-    for read in reads {
-        buf.extend_from_slice(read);
-        fed += read.len();
-        loop {
-            progress(&mut calls);
-            let result = codec.decode(&mut buf);
-            assert_reserved_by_arrivals(&buf, fed);
-            match result {
-                Ok(Some(frame)) => events.push(Event::Frame(frame.as_ref().to_vec())),
-                Ok(None) => {
-                    max_buffered = max_buffered.max(buf.len());
-                    break;
-                }
-                Err(e) if e.is_recoverable() => events.push(Event::of(&e)),
-                Err(e) => {
-                    events.push(Event::of(&e));
-                    match codec.decode(&mut buf) {
-                        Err(again) => assert_eq!(
-                            again.to_string(),
-                            e.to_string(),
-                            "a fatal error must repeat"
-                        ),
-                        Ok(_) => panic!("the fatal error {e} was not repeated"),
-                    }
-                    return Outcome {
-                        events,
-                        max_buffered,
-                        fatal: true,
-                    };
-                }
-            }
-        }
-    }
-    loop {
-        progress(&mut calls);
-        let result = codec.decode_eof(&mut buf);
-        assert_reserved_by_arrivals(&buf, fed);
-        match result {
-            Ok(Some(frame)) => events.push(Event::Frame(frame.as_ref().to_vec())),
-            Ok(None) => break,
-            Err(e) => {
-                events.push(Event::of(&e));
-                if !e.is_recoverable() {
-                    return Outcome {
-                        events,
-                        max_buffered,
-                        fatal: true,
-                    };
-                }
-            }
-        }
-    }
-    assert!(
-        buf.is_empty(),
-        "decode_eof returned Ok(None) with {} bytes left unreported",
-        buf.len()
-    );
-    assert!(
-        matches!(codec.decode_eof(&mut buf), Ok(None)),
-        "decode_eof after the end of the stream must return Ok(None)"
-    );
-    Outcome {
-        events,
-        max_buffered,
-        fatal: false,
-    }
-}
-
-/// A decoder reserves room by the bytes that have arrived, never by a length
-/// a header announces (tokio-util reserves a whole announced frame). The
-/// buffer's own growth at most doubles what was asked for, hence the factor.
-fn assert_reserved_by_arrivals(buf: &BytesMut, fed: usize) {
-    assert!(
-        buf.capacity() <= 4 * fed + 64,
-        "the read buffer has room for {} bytes after {fed} bytes arrived",
-        buf.capacity()
-    );
 }
 
 /// What a decoder promises about one run.
@@ -430,7 +247,7 @@ fn check_outcome(name: &str, o: &Outcome, expect: &Expect) {
 /// one-read events (where `FrameTooLong` lengths are the whole frame's).
 fn check_splits<D>(codec: &D, data: &[u8], cuts: &[u16], expect: &Expect) -> Vec<Event>
 where
-    D: Decoder<Error = Error> + Clone,
+    D: Decoder<Error = Error> + DecodeMut + Clone,
     D::Item: AsRef<[u8]>,
 {
     let mut first = codec.clone();
@@ -477,10 +294,12 @@ fn frames_of(events: &[Event]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Encodes one item; a refusal must leave `dst` exactly as it was.
+/// Encodes one item through the tokio-util encoder (`Bytes` or `&[u8]`, as
+/// the item says) and through the core ([`encode_core`]), which must agree;
+/// a refusal must leave `dst` exactly as it was.
 fn encode_item<E>(codec: &mut E, item: &Item, dst: &mut BytesMut) -> Result<Vec<u8>, Error>
 where
-    E: Encoder<Bytes, Error = Error> + for<'a> Encoder<&'a [u8], Error = Error>,
+    E: Encoder<Bytes, Error = Error> + for<'a> Encoder<&'a [u8], Error = Error> + Encode,
 {
     let before = dst.clone();
     let result = if item.as_bytes {
@@ -488,7 +307,7 @@ where
     } else {
         codec.encode(&item.data[..], dst)
     };
-    match result {
+    let result = match result {
         Ok(()) => {
             assert_eq!(
                 &dst[..before.len()],
@@ -505,6 +324,18 @@ where
             );
             Err(e)
         }
+    };
+    assert_same_encoding(&result, &encode_core(codec, &item.data));
+    result
+}
+
+/// The tokio-util adapter and the core encode an item alike: the same bytes,
+/// or the same refusal.
+fn assert_same_encoding(adapter: &Result<Vec<u8>, Error>, core: &Result<Vec<u8>, Error>) {
+    match (adapter, core) {
+        (Ok(a), Ok(c)) => assert_eq!(a, c, "the adapter and the core encode differently"),
+        (Err(a), Err(c)) => assert_eq!(a.to_string(), c.to_string()),
+        _ => panic!("the adapter gives {adapter:?}, the core {core:?}"),
     }
 }
 
@@ -522,7 +353,7 @@ fn refusal(result: &Result<Vec<u8>, Error>) -> Option<String> {
 /// Decodes a round trip's wire and asserts the frames are exactly `want`.
 fn check_round_trip<D>(codec: &D, wire: &[u8], cuts: &[u16], want: Vec<Vec<u8>>, expect: &Expect)
 where
-    D: Decoder<Error = Error> + Clone,
+    D: Decoder<Error = Error> + DecodeMut + Clone,
     D::Item: AsRef<[u8]>,
 {
     let events = check_splits(codec, wire, cuts, expect);
@@ -601,15 +432,22 @@ pub struct LengthLayout {
     pub max: Max,
 }
 
-/// A resolved layout: the numbers given to the builder.
+/// A resolved layout: the numbers given to the builder (and to the
+/// reference, [`naive_length`]).
 #[derive(Debug, Clone)]
-struct Layout {
-    width: Width,
-    big: bool,
-    offset: usize,
-    adjustment: isize,
-    strip: Option<usize>,
-    max: usize,
+pub struct Layout {
+    /// The length field.
+    pub width: Width,
+    /// Big-endian.
+    pub big: bool,
+    /// Bytes before the length field.
+    pub offset: usize,
+    /// Added to the length value.
+    pub adjustment: isize,
+    /// Bytes stripped from each frame, or the header (`None`).
+    pub strip: Option<usize>,
+    /// The limit on the whole frame.
+    pub max: usize,
 }
 
 impl LengthLayout {
@@ -703,7 +541,7 @@ impl Layout {
 
 enum Header {
     Partial,
-    Corrupt,
+    Corrupt(&'static str),
     Value { value: u64, header_len: usize },
 }
 
@@ -714,7 +552,11 @@ fn naive_header(l: &Layout, rest: &[u8]) -> Header {
     };
     if l.width == Width::Varint || l.width == Width::Varint4 {
         // MQTT's remaining length stops at 4 bytes.
-        let longest = if l.width == Width::Varint4 { 4 } else { 10 };
+        let (longest, too_long) = if l.width == Width::Varint4 {
+            (4, "varint length is longer than 4 bytes")
+        } else {
+            (10, "varint length is longer than 10 bytes")
+        };
         let mut value: u128 = 0;
         for i in 0..longest {
             let Some(&b) = field.get(i) else {
@@ -727,11 +569,11 @@ fn naive_header(l: &Layout, rest: &[u8]) -> Header {
                         value,
                         header_len: l.offset + i + 1,
                     },
-                    Err(_) => Header::Corrupt,
+                    Err(_) => Header::Corrupt("varint length overflows 64 bits"),
                 };
             }
         }
-        return Header::Corrupt;
+        return Header::Corrupt(too_long);
     }
     let n = l.field_size();
     let Some(bytes) = field.get(..n) else {
@@ -748,10 +590,12 @@ fn naive_header(l: &Layout, rest: &[u8]) -> Header {
     }
 }
 
-/// A plain length-prefixed decoder over a whole stream.
-fn naive_length(l: &Layout, data: &[u8]) -> Vec<Event> {
+/// A plain length-prefixed decoder over a whole stream: the reference of
+/// `decode_length` and of the property tests in `tests/length.rs`.
+pub fn naive_length(l: &Layout, data: &[u8]) -> Vec<Event> {
     let mut out = Vec::new();
     let mut pos = 0;
+    let corrupt = |reason: &str| Event::Corrupt(reason.to_owned());
     while pos < data.len() {
         let rest = &data[pos..];
         let (value, header_len) = match naive_header(l, rest) {
@@ -761,15 +605,15 @@ fn naive_length(l: &Layout, data: &[u8]) -> Vec<Event> {
                 });
                 break;
             }
-            Header::Corrupt => {
-                out.push(Event::Corrupt(String::new()));
+            Header::Corrupt(reason) => {
+                out.push(corrupt(reason));
                 break;
             }
             Header::Value { value, header_len } => (value, header_len),
         };
         let after = i128::from(value) + l.adjustment as i128;
         if after < 0 {
-            out.push(Event::Corrupt(String::new()));
+            out.push(corrupt("length plus adjustment is negative"));
             break;
         }
         let total = after + header_len as i128;
@@ -790,7 +634,7 @@ fn naive_length(l: &Layout, data: &[u8]) -> Vec<Event> {
         let total = total as usize;
         let strip = l.strip.unwrap_or(header_len);
         if strip > total {
-            out.push(Event::Corrupt(String::new()));
+            out.push(corrupt("frame is shorter than the bytes to strip"));
             break;
         }
         if total > rest.len() {
@@ -833,7 +677,7 @@ fn decode_length(input: &DecodeLengthInput, force: Option<Width>) {
     };
     let events = check_splits(&codec, &input.data, &input.cuts, &layout.expect());
     assert_eq!(
-        without_details(&events),
+        events,
         naive_length(&layout, &input.data),
         "LengthPrefixed and the naive decoder disagree on {layout:?}"
     );
@@ -1040,31 +884,51 @@ impl DelimitedConfig {
 
 /// A plain delimited decoder over a whole stream: the earliest delimiter
 /// wins, the longest where several start at the same byte; an unterminated
-/// last frame is a frame.
-fn naive_delimited(s: &DelimitedSetup, data: &[u8]) -> Vec<Event> {
+/// last frame is a frame. The reference of `decode_delimited` and of the
+/// property tests in `tests/delimited.rs`.
+///
+/// Each event comes with whether a decoder that sees the whole stream in one
+/// read knows its length exactly: an oversized frame's `FrameTooLong` has the
+/// payload's whole length, which a decoder reports only when a delimiter
+/// ends it and no longer delimiter could still start before that one
+/// (otherwise it reports what had arrived when it gave up).
+pub fn naive_delimited(
+    delimiters: &[Vec<u8>],
+    keep: bool,
+    max: usize,
+    data: &[u8],
+) -> Vec<(Event, bool)> {
+    let longest = delimiters.iter().map(Vec::len).max().unwrap_or(1);
     let mut out = Vec::new();
     let mut start = 0;
     let mut i = 0;
-    let frame = |out: &mut Vec<Event>, payload: &[u8], whole: &[u8]| {
-        if payload.len() > s.max {
-            out.push(Event::TooLong {
-                len: payload.len() as u64,
-                max: s.max as u64,
-            });
+    let frame = |out: &mut Vec<(Event, bool)>, payload: &[u8], whole: &[u8], exact: bool| {
+        if payload.len() > max {
+            let len = payload.len() as u64;
+            out.push((
+                Event::TooLong {
+                    len,
+                    max: max as u64,
+                },
+                exact,
+            ));
         } else {
-            out.push(Event::Frame(if s.keep { whole } else { payload }.to_vec()));
+            out.push((
+                Event::Frame(if keep { whole } else { payload }.to_vec()),
+                true,
+            ));
         }
     };
     while i < data.len() {
-        let matched = s
-            .delimiters
+        let matched = delimiters
             .iter()
             .filter(|d| data[i..].starts_with(d))
             .map(Vec::len)
             .max();
         match matched {
             Some(len) => {
-                frame(&mut out, &data[start..i], &data[start..i + len]);
+                let exact = i + longest <= data.len();
+                frame(&mut out, &data[start..i], &data[start..i + len], exact);
                 i += len;
                 start = i;
             }
@@ -1072,9 +936,16 @@ fn naive_delimited(s: &DelimitedSetup, data: &[u8]) -> Vec<Event> {
         }
     }
     if start < data.len() {
-        frame(&mut out, &data[start..], &data[start..]);
+        frame(&mut out, &data[start..], &data[start..], false);
     }
-    without_seen_len(&out)
+    out
+}
+
+fn naive_events(s: &DelimitedSetup, data: &[u8]) -> Vec<Event> {
+    naive_delimited(&s.delimiters, s.keep, s.max, data)
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect()
 }
 
 /// Input of `decode_delimited`.
@@ -1101,7 +972,7 @@ pub fn check_decode_delimited(input: DecodeDelimitedInput) {
     let events = check_splits(&setup.codec, &data, &input.cuts, &setup.expect());
     assert_eq!(
         without_seen_len(&events),
-        naive_delimited(&setup, &data),
+        without_seen_len(&naive_events(&setup, &data)),
         "Delimited and the naive decoder disagree on {:?} (keep {})",
         setup.delimiters,
         setup.keep
@@ -1206,14 +1077,17 @@ impl LinesConfig {
     }
 }
 
-/// A plain line splitter over a whole stream.
-fn naive_lines(max: usize, data: &[u8]) -> Vec<Event> {
+/// A plain line splitter over a whole stream: the reference of
+/// `decode_lines` and of the property tests in `tests/lines.rs`. An
+/// oversized line's `FrameTooLong` has the line's whole length (a decoder
+/// may report less: what had arrived when it gave up).
+pub fn naive_lines(max: usize, data: &[u8]) -> Vec<Event> {
     let mut out = Vec::new();
     let mut line = |raw: &[u8]| {
         let text = raw.strip_suffix(b"\r").unwrap_or(raw);
         if text.len() > max {
             out.push(Event::TooLong {
-                len: 0,
+                len: text.len() as u64,
                 max: max as u64,
             });
             return;
@@ -1260,7 +1134,7 @@ pub fn check_decode_lines(input: DecodeLinesInput) {
     let events = check_splits(&codec, &data, &input.cuts, &input.config.expect());
     assert_eq!(
         without_seen_len(&events),
-        naive_lines(input.config.max.get(), &data),
+        without_seen_len(&naive_lines(input.config.max.get(), &data)),
         "Lines and the naive decoder disagree"
     );
 }
@@ -1302,12 +1176,13 @@ pub fn check_roundtrip_lines(input: RoundTripLinesInput) {
         let acceptable = text.len() <= max
             && !text.contains(&b'\n')
             && (input.config.crlf || !text.ends_with(b"\r"));
-        match result {
-            Ok(()) => {
+        let result = result.map(|()| wire[before.len()..].to_vec());
+        match &result {
+            Ok(encoded) => {
                 assert!(acceptable, "accepted the line {:?}", item.text);
                 let ending: &[u8] = if input.config.crlf { b"\r\n" } else { b"\n" };
                 assert_eq!(wire[..before.len()], before[..]);
-                assert_eq!(&wire[before.len()..], [text, ending].concat());
+                assert_eq!(encoded, &[text, ending].concat());
                 want.push(text.to_vec());
             }
             Err(e) => {
@@ -1315,6 +1190,7 @@ pub fn check_roundtrip_lines(input: RoundTripLinesInput) {
                 assert_eq!(wire, before, "refused a line ({e}) but wrote to the buffer");
             }
         }
+        assert_same_encoding(&result, &encode_core(&codec, text));
     }
     check_round_trip(&codec, &wire, &input.cuts, want, &input.config.expect());
 }
@@ -1358,16 +1234,10 @@ fn fixed_expect(len: usize) -> Expect {
     }
 }
 
-/// `decode_fixed`.
-pub fn check_decode_fixed(input: DecodeFixedInput) {
-    let Some(codec) = fixed_codec(input.len) else {
-        return;
-    };
-    let n = usize::from(input.len);
-    let events = check_splits(&codec, &input.data, &input.cuts, &fixed_expect(n));
-    let mut want: Vec<Event> = input
-        .data
-        .chunks(n)
+/// The reference of `FixedLength(n)`: whole `n`-byte chunks are frames, a
+/// shorter tail is `Truncated` at the end of the stream.
+pub fn naive_fixed(n: usize, data: &[u8]) -> Vec<Event> {
+    data.chunks(n)
         .map(|c| {
             if c.len() == n {
                 Event::Frame(c.to_vec())
@@ -1375,10 +1245,17 @@ pub fn check_decode_fixed(input: DecodeFixedInput) {
                 Event::Truncated { buffered: c.len() }
             }
         })
-        .collect();
-    if input.data.len().is_multiple_of(n) {
-        want.retain(|e| matches!(e, Event::Frame(_)));
-    }
+        .collect()
+}
+
+/// `decode_fixed`.
+pub fn check_decode_fixed(input: DecodeFixedInput) {
+    let Some(codec) = fixed_codec(input.len) else {
+        return;
+    };
+    let n = usize::from(input.len);
+    let events = check_splits(&codec, &input.data, &input.cuts, &fixed_expect(n));
+    let want = naive_fixed(n, &input.data);
     assert_eq!(events, want, "FixedLength({n})");
 }
 
@@ -2166,60 +2043,18 @@ fn run_tokio(
 /// - with no offset and the header stripped, both encoders write the same
 ///   bytes for every item both accept.
 pub fn check_differential_length(input: DifferentialLengthInput) {
-    let (width, w) = match input.width {
-        FixedWidth::U8 => (Width::U8, 1),
-        FixedWidth::U16 => (Width::U16, 2),
-        FixedWidth::U24 => (Width::U24, 3),
-        FixedWidth::U32 => (Width::U32, 4),
-        FixedWidth::U64 => (Width::U64, 8),
-    };
-    let offset = usize::from(input.offset % 8);
-    let header = offset + w;
-    let strip = input.strip.map(|s| usize::from(s) % (header + 9));
-    let adjustment = isize::from(input.adjustment);
-    let max = usize::from(input.max);
-    let layout = Layout {
-        width,
-        big: !input.little_endian,
-        offset,
-        adjustment,
-        strip,
-        max,
-    };
-    let Some(mut ours) = layout.build() else {
+    let t = Translation::of(&input);
+    let Some(mut ours) = t.layout.build() else {
         return;
     };
-    let skip = strip.unwrap_or(header);
-    let tokio_max = max as isize - header as isize - adjustment;
-    let tokio_adjustment = adjustment + header as isize - skip as isize;
-    // tokio-util lowers its limit to the largest value of the field plus its
-    // adjustment: with a negative adjustment it refuses length values the
-    // field can hold and framewise accepts (compare tokio-util issue #4815).
-    let field_max = if w == 8 { u64::MAX } else { (1 << (8 * w)) - 1 };
-    let tokio_cap = i128::from(field_max) + tokio_adjustment as i128;
-    let same_limit = tokio_max >= 0 && tokio_cap >= tokio_max as i128;
-    let mut builder = LengthDelimitedCodec::builder();
-    builder
-        .length_field_offset(offset)
-        .length_field_length(w)
-        .length_adjustment(tokio_adjustment)
-        .num_skip(skip)
-        .max_frame_length(usize::try_from(tokio_max).unwrap_or(0));
-    if input.little_endian {
-        builder.little_endian();
-    } else {
-        builder.big_endian();
-    }
-    let mut theirs = builder.new_codec();
-
-    let plain = offset == 0 && skip == header;
+    let mut theirs = t.tokio_codec(input.little_endian);
     let mut stream = BytesMut::new();
     for item in &input.items {
         let mut mine = BytesMut::new();
         let mut tokio_bytes = BytesMut::new();
         let ok = ours.encode(&item[..], &mut mine).is_ok();
-        if plain && ok && theirs.encode(&item[..], &mut tokio_bytes).is_ok() {
-            assert_eq!(mine, tokio_bytes, "the encoders disagree on {layout:?}");
+        if t.plain() && ok && theirs.encode(&item[..], &mut tokio_bytes).is_ok() {
+            assert_eq!(mine, tokio_bytes, "the encoders disagree on {:?}", t.layout);
         }
         stream.extend_from_slice(&mine);
     }
@@ -2227,49 +2062,142 @@ pub fn check_differential_length(input: DifferentialLengthInput) {
 
     let reads = split(&stream, &input.cuts);
     let fw = run(&mut ours.clone(), &reads);
-    let first_error = fw.events.iter().position(|e| !matches!(e, Event::Frame(_)));
-    let fw_frames = frames_of(&fw.events[..first_error.unwrap_or(fw.events.len())]);
     let (tokio_frames, tokio_error) = run_tokio(&mut theirs, &reads);
+    t.compare(&fw.events, &tokio_frames, tokio_error);
+}
 
-    let n = fw_frames.len().min(tokio_frames.len());
-    assert_eq!(
-        fw_frames[..n],
-        tokio_frames[..n],
-        "framewise and tokio-util disagree on {layout:?} (tokio max {tokio_max})"
-    );
-    if !same_limit {
-        return;
+/// A `differential_length` layout, in framewise's terms and tokio-util's
+/// (see [`check_differential_length`] for the translation).
+struct Translation {
+    layout: Layout,
+    /// Bytes of the length field.
+    width: usize,
+    /// Offset plus width.
+    header: usize,
+    /// Bytes stripped from each frame: tokio-util's `num_skip`.
+    skip: usize,
+    /// tokio-util's limit on the raw length value (may be negative).
+    tokio_max: isize,
+    /// tokio-util's adjustment, counted from the end of its skipped bytes.
+    tokio_adjustment: isize,
+    /// Whether both refuse exactly the same frames.
+    same_limit: bool,
+}
+
+impl Translation {
+    fn of(input: &DifferentialLengthInput) -> Translation {
+        let (width, w) = match input.width {
+            FixedWidth::U8 => (Width::U8, 1),
+            FixedWidth::U16 => (Width::U16, 2),
+            FixedWidth::U24 => (Width::U24, 3),
+            FixedWidth::U32 => (Width::U32, 4),
+            FixedWidth::U64 => (Width::U64, 8),
+        };
+        let offset = usize::from(input.offset % 8);
+        let header = offset + w;
+        let strip = input.strip.map(|s| usize::from(s) % (header + 9));
+        let adjustment = isize::from(input.adjustment);
+        let max = usize::from(input.max);
+        let skip = strip.unwrap_or(header);
+        let tokio_max = max as isize - header as isize - adjustment;
+        let tokio_adjustment = adjustment + header as isize - skip as isize;
+        // tokio-util lowers its limit to the largest value of the field plus
+        // its adjustment: with a negative adjustment it refuses length values
+        // the field can hold and framewise accepts (compare tokio-util issue
+        // #4815).
+        let field_max = if w == 8 { u64::MAX } else { (1 << (8 * w)) - 1 };
+        let tokio_cap = i128::from(field_max) + tokio_adjustment as i128;
+        Translation {
+            layout: Layout {
+                width,
+                big: !input.little_endian,
+                offset,
+                adjustment,
+                strip,
+                max,
+            },
+            width: w,
+            header,
+            skip,
+            tokio_max,
+            tokio_adjustment,
+            same_limit: tokio_max >= 0 && tokio_cap >= tokio_max as i128,
+        }
     }
-    match first_error.map(|i| &fw.events[i]) {
-        None => {
-            assert_eq!(tokio_error, None, "only tokio-util failed on {layout:?}");
-            assert_eq!(fw_frames, tokio_frames);
+
+    /// With no offset and the header stripped, both encoders write the same
+    /// bytes.
+    fn plain(&self) -> bool {
+        self.layout.offset == 0 && self.skip == self.header
+    }
+
+    fn tokio_codec(&self, little_endian: bool) -> LengthDelimitedCodec {
+        let mut builder = LengthDelimitedCodec::builder();
+        builder
+            .length_field_offset(self.layout.offset)
+            .length_field_length(self.width)
+            .length_adjustment(self.tokio_adjustment)
+            .num_skip(self.skip)
+            .max_frame_length(usize::try_from(self.tokio_max).unwrap_or(0));
+        if little_endian {
+            builder.little_endian();
+        } else {
+            builder.big_endian();
         }
-        Some(Event::TooLong { .. }) => {
-            assert!(
-                tokio_error.is_some(),
-                "tokio-util did not fail on {layout:?}"
-            );
+        builder.new_codec()
+    }
+
+    /// Compares framewise's events with tokio-util's frames and first error
+    /// on the same reads.
+    fn compare(
+        &self,
+        events: &[Event],
+        tokio_frames: &[Vec<u8>],
+        tokio_error: Option<io::ErrorKind>,
+    ) {
+        let layout = &self.layout;
+        let first_error = events.iter().position(|e| !matches!(e, Event::Frame(_)));
+        let fw_frames = frames_of(&events[..first_error.unwrap_or(events.len())]);
+        let n = fw_frames.len().min(tokio_frames.len());
+        assert_eq!(
+            fw_frames[..n],
+            tokio_frames[..n],
+            "framewise and tokio-util disagree on {layout:?} (tokio max {})",
+            self.tokio_max
+        );
+        if !self.same_limit {
+            return;
+        }
+        let same_count = || {
             assert_eq!(
                 fw_frames.len(),
                 tokio_frames.len(),
                 "failed at another frame"
             );
+        };
+        match first_error.map(|i| &events[i]) {
+            None => {
+                assert_eq!(tokio_error, None, "only tokio-util failed on {layout:?}");
+                assert_eq!(fw_frames, tokio_frames);
+            }
+            Some(Event::TooLong { .. }) => {
+                assert!(
+                    tokio_error.is_some(),
+                    "tokio-util did not fail on {layout:?}"
+                );
+                same_count();
+            }
+            Some(&Event::Truncated { buffered }) => {
+                // tokio-util fails too, or, when the stream ends right after
+                // the bytes it skips, ends silently: it consumed them, its
+                // buffer is empty, and its decode_eof sees nothing left over.
+                assert!(
+                    tokio_error.is_some() || buffered == self.skip,
+                    "tokio-util ended silently with {buffered} bytes left on {layout:?}"
+                );
+                same_count();
+            }
+            Some(_) => {}
         }
-        Some(&Event::Truncated { buffered }) => {
-            // tokio-util fails too, or, when the stream ends right after the
-            // bytes it skips, ends silently: it consumed them, its buffer is
-            // empty, and its decode_eof sees nothing left over.
-            assert!(
-                tokio_error.is_some() || buffered == skip,
-                "tokio-util ended silently with {buffered} bytes left on {layout:?}"
-            );
-            assert_eq!(
-                fw_frames.len(),
-                tokio_frames.len(),
-                "failed at another frame"
-            );
-        }
-        Some(_) => {}
     }
 }

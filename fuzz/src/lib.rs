@@ -1,5 +1,10 @@
-//! Support for framewise's fuzz targets: the invariant checks live in
-//! [`checks`], shared with the main crate's `tests/fuzz_regressions.rs`, which
-//! includes the same file to replay the corpora on stable Rust.
+//! Support for framewise's fuzz targets: the read-split harness in
+//! [`harness`] (every check drives the framing core and the tokio-util
+//! adapter and asserts they agree) and the invariant checks in [`checks`].
+//! The main crate's `tests/common` includes the same files, so the property
+//! tests use the same harness and `tests/fuzz_regressions.rs` replays the
+//! corpora on stable Rust.
+
+pub mod harness;
 
 pub mod checks;
