@@ -15,8 +15,6 @@
 //! Many devices also send an END before each frame, to flush line noise
 //! into an empty frame that the receiver drops ([`Slip::with_leading_end`]).
 
-use crate::error::Error;
-use crate::framing::{DecodeMut, Decoded, Encode, Output};
 use crate::stuffed::Engine;
 
 /// SLIP framing (RFC 1055): frames ended by `0xC0`, un-stuffed in place.
@@ -37,8 +35,8 @@ use crate::stuffed::Engine;
 ///
 /// - The decoder skips END bytes between frames (empty frames), so it reads
 ///   streams with or without an END before each frame; an empty payload
-///   cannot be sent (the encoder refuses it with [`Error::Unencodable`]).
-/// - ESC followed by anything but `DC` or `DD` is [`Error::InvalidEscape`]
+///   cannot be sent (the encoder refuses it with [`Error::Unencodable`](crate::Error::Unencodable)).
+/// - ESC followed by anything but `DC` or `DD` is [`Error::InvalidEscape`](crate::Error::InvalidEscape)
 ///   (with the offset of that byte in the frame); the frame is skipped up to
 ///   its END and the next frame decodes. When the byte after ESC is END, that
 ///   END ends the bad frame. (RFC 1055's sample code keeps the byte after a
@@ -50,7 +48,7 @@ use crate::stuffed::Engine;
 ///   past `2 * max + 1` bytes: see [`Stuffed`](crate::Stuffed) for the
 ///   details, which SLIP shares.
 /// - At the end of the stream, bytes after the last END are
-///   [`Error::Truncated`].
+///   [`Error::Truncated`](crate::Error::Truncated).
 ///
 /// # Examples
 ///
@@ -148,52 +146,4 @@ impl Default for Slip {
     }
 }
 
-impl DecodeMut for Slip {
-    /// The next frame, un-stuffed in place.
-    #[inline]
-    fn decode_in_place(&mut self, src: &mut [u8]) -> Decoded {
-        self.engine.decode(src)
-    }
-
-    /// As [`decode_in_place`](Self::decode_in_place); then bytes after the
-    /// last END are [`Error::Truncated`].
-    fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
-        self.engine.decode_eof(src)
-    }
-}
-
-impl Encode for Slip {
-    /// The stuffed payload and its END (and an END before it with
-    /// [`with_leading_end`](Slip::with_leading_end)), or the refusal.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::FrameTooLong`] over the limit; [`Error::Unencodable`] for an
-    /// empty payload (the decoder skips empty frames).
-    #[inline]
-    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
-        self.engine.encoded_len(payload, &[])
-    }
-
-    #[inline]
-    fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
-        self.engine.write_frame(payload, &[], out);
-    }
-
-    /// The payload `head ‖ tail`, stuffed as one.
-    #[inline]
-    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        self.engine.encoded_len(head, tail)
-    }
-
-    #[inline]
-    fn write_frame_parts<O: Output + ?Sized>(
-        &self,
-        head: &[u8],
-        tail: &[u8],
-        _encoded_len: usize,
-        out: &mut O,
-    ) {
-        self.engine.write_frame(head, tail, out);
-    }
-}
+crate::stuffed::stuffing_codec!(Slip);

@@ -29,7 +29,7 @@
 use memchr::{memchr, memchr_iter, memchr2, memchr2_iter};
 
 use crate::error::{ConfigError, Error, reason};
-use crate::framing::{DecodeMut, Decoded, Encode, Output};
+use crate::framing::{Decoded, Output};
 
 /// The default limit of a byte-stuffed payload: 1 MiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
@@ -780,51 +780,67 @@ impl Stuffed {
     }
 }
 
-impl DecodeMut for Stuffed {
-    /// The next frame, un-stuffed in place.
-    #[inline]
-    fn decode_in_place(&mut self, src: &mut [u8]) -> Decoded {
-        self.engine.decode(src)
-    }
+/// `DecodeMut` + `Encode` for a codec whose `engine` field is the stuffing
+/// [`Engine`]: `Stuffed` and [`Slip`](crate::Slip) are that engine with
+/// their own markers.
+macro_rules! stuffing_codec {
+    ($codec:ty) => {
+        impl $crate::framing::DecodeMut for $codec {
+            /// The next frame, un-stuffed in place.
+            #[inline]
+            fn decode_in_place(&mut self, src: &mut [u8]) -> $crate::framing::Decoded {
+                self.engine.decode(src)
+            }
 
-    /// As [`decode_in_place`](Self::decode_in_place); then a frame without
-    /// its end is [`Error::Truncated`].
-    fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
-        self.engine.decode_eof(src)
-    }
+            /// As [`decode_in_place`](crate::DecodeMut::decode_in_place); then a frame
+            /// without its end is [`Error::Truncated`](crate::Error::Truncated).
+            fn decode_in_place_eof(&mut self, src: &mut [u8]) -> $crate::framing::Decoded {
+                self.engine.decode_eof(src)
+            }
+        }
+
+        impl $crate::framing::Encode for $codec {
+            /// The stuffed payload between its markers, or the refusal.
+            ///
+            /// # Errors
+            ///
+            /// [`Error::FrameTooLong`](crate::Error::FrameTooLong) over the
+            /// limit; [`Error::Unencodable`](crate::Error::Unencodable) for
+            /// an empty payload where the decoder skips empty frames.
+            #[inline]
+            fn encoded_len(&self, payload: &[u8]) -> Result<usize, $crate::Error> {
+                self.engine.encoded_len(payload, &[])
+            }
+
+            #[inline]
+            fn write_frame<O: $crate::framing::Output + ?Sized>(
+                &self,
+                payload: &[u8],
+                _encoded_len: usize,
+                out: &mut O,
+            ) {
+                self.engine.write_frame(payload, &[], out);
+            }
+
+            /// The payload `head ‖ tail`, stuffed as one.
+            #[inline]
+            fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, $crate::Error> {
+                self.engine.encoded_len(head, tail)
+            }
+
+            #[inline]
+            fn write_frame_parts<O: $crate::framing::Output + ?Sized>(
+                &self,
+                head: &[u8],
+                tail: &[u8],
+                _encoded_len: usize,
+                out: &mut O,
+            ) {
+                self.engine.write_frame(head, tail, out);
+            }
+        }
+    };
 }
+pub(crate) use stuffing_codec;
 
-impl Encode for Stuffed {
-    /// The stuffed payload between its markers, or the refusal.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::FrameTooLong`] over the limit; [`Error::Unencodable`] for an
-    /// empty HDLC-like payload (the decoder skips empty frames).
-    #[inline]
-    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
-        self.engine.encoded_len(payload, &[])
-    }
-
-    #[inline]
-    fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
-        self.engine.write_frame(payload, &[], out);
-    }
-
-    /// The payload `head ‖ tail`, stuffed as one.
-    #[inline]
-    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        self.engine.encoded_len(head, tail)
-    }
-
-    #[inline]
-    fn write_frame_parts<O: Output + ?Sized>(
-        &self,
-        head: &[u8],
-        tail: &[u8],
-        _encoded_len: usize,
-        out: &mut O,
-    ) {
-        self.engine.write_frame(head, tail, out);
-    }
-}
+stuffing_codec!(Stuffed);

@@ -82,9 +82,9 @@ impl Decoder for Delimited {
     type Item = Bytes;
     type Error = Error;
 
-    /// The common case straight from the core's [`decode_quick`](Delimited::decode_quick),
+    /// The common case straight from the core's `decode_quick`,
     /// without a round trip through a `Decoded`; every other case through
-    /// [`owned::decode`].
+    /// `owned::decode`.
     #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
         match self.decode_quick(src) {
