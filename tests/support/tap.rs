@@ -2,8 +2,6 @@
 //! binary as a subprocess, and a small JSON parser (written here, apart from
 //! the tap's own JSON writer, so the output is checked by independent code).
 
-#![allow(dead_code, unreachable_pub)] // each test file uses a different subset
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
@@ -12,12 +10,14 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// The `framewise` binary built for these tests.
 pub const BIN: &str = env!("CARGO_BIN_EXE_framewise");
 /// The longest any wait on a subprocess may take.
 pub const STEP: Duration = Duration::from_secs(10);
 
 /// A running `framewise` subprocess whose stdout lines are collected;
 /// killed (by its pid) if the test fails before stopping it.
+#[derive(Debug)]
 pub struct Proc {
     child: Child,
     lines: mpsc::Receiver<String>,
@@ -138,6 +138,7 @@ impl Drop for Proc {
     }
 }
 
+/// Waits for `child` to exit; kills it and fails the test after [`STEP`].
 pub fn wait_bounded(child: &mut Child) -> ExitStatus {
     let start = Instant::now();
     loop {
@@ -155,11 +156,17 @@ pub fn wait_bounded(child: &mut Child) -> ExitStatus {
 /// A parsed JSON value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number.
     Num(f64),
+    /// A string, unescaped.
     Str(String),
+    /// An array.
     Arr(Vec<Json>),
+    /// An object, its members sorted by name.
     Obj(BTreeMap<String, Json>),
 }
 
@@ -174,10 +181,12 @@ impl Json {
         }
     }
 
+    /// Whether this is an object with member `key`.
     pub fn has(&self, key: &str) -> bool {
         matches!(self, Json::Obj(m) if m.contains_key(key))
     }
 
+    /// The text of a string; panics on anything else.
     pub fn str(&self) -> &str {
         match self {
             Json::Str(s) => s,
@@ -185,6 +194,7 @@ impl Json {
         }
     }
 
+    /// A whole non-negative number; panics on anything else.
     pub fn u64(&self) -> u64 {
         match self {
             Json::Num(n) if *n >= 0.0 && n.fract() == 0.0 => *n as u64,
@@ -192,6 +202,7 @@ impl Json {
         }
     }
 
+    /// A number; panics on anything else.
     pub fn f64(&self) -> f64 {
         match self {
             Json::Num(n) => *n,
@@ -199,6 +210,7 @@ impl Json {
         }
     }
 
+    /// A boolean; panics on anything else.
     pub fn bool(&self) -> bool {
         match self {
             Json::Bool(b) => *b,
@@ -206,6 +218,7 @@ impl Json {
         }
     }
 
+    /// The elements of an array; panics on anything else.
     pub fn arr(&self) -> &[Json] {
         match self {
             Json::Arr(a) => a,

@@ -2,16 +2,14 @@
 //! directions, resync after bad escapes and oversized frames, and properties
 //! under arbitrary read splits against the plain reference decoder.
 
-mod common;
-
+use crate::support::codec::checks;
+use crate::support::codec::{Event, cuts_strategy, encode_all, run_both};
 use bytes::{Bytes, BytesMut};
 use checks::Max;
 use checks::framings::{
     DecodeStuffedInput, DifferentialSlipInput, RoundTripStuffedInput, StuffingChoice,
     slip_codec_decode, slip_codec_encode,
 };
-use common::checks;
-use common::{Event, cuts_strategy, encode_all, run_both};
 use framewise::{Encode, Error, Slip};
 use proptest::prelude::*;
 use tokio_util::codec::Encoder;

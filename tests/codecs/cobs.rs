@@ -1,11 +1,9 @@
 //! `Cobs`: the contract's properties, interop with the `cobs` crate, and the
 //! resynchronisation cases spelled out.
 
-mod common;
-
+use crate::support::codec::in_place::run_in_place;
+use crate::support::codec::{Event, cuts_strategy, encode_all, run_both};
 use bytes::{Bytes, BytesMut};
-use common::in_place::run_in_place;
-use common::{Event, cuts_strategy, encode_all, run_both};
 use framewise::{Cobs, DecodeMut, Decoded, Encode, Error};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder};

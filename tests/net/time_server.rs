@@ -1,13 +1,11 @@
 //! The time server over TCP on loopback: formats, the default format, and
 //! every kind of bad request gets an `error:` reply instead of a crash.
 
-mod net_support;
-
 use std::time::Duration;
 
+use crate::support::net::{bounded, codec, decode_all, encode, read_to_end, spawn};
 use framewise::net::{Endpoint, TimeServer};
 use jiff::Zoned;
-use net_support::{bounded, codec, decode_all, encode, read_to_end, spawn};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 

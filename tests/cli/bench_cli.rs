@@ -4,23 +4,21 @@
 
 #![cfg(feature = "cli")]
 
-mod net_support;
-
 use std::net::SocketAddr;
 use std::process::Output;
 use std::time::Duration;
 
+use crate::support::net::{STEP, bounded, codec, spawn};
 use bytes::Bytes;
 use framewise::net::{Bench, BenchReport, EchoServer, Endpoint};
 use futures::{SinkExt, StreamExt};
-use net_support::{STEP, bounded, codec, spawn};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 const LOOPBACK: &str = "127.0.0.1:0";
 
 /// An echo server of framewise on `endpoint`, running in the background.
-async fn echo(spec: &str, endpoint: Endpoint) -> net_support::Running {
+async fn echo(spec: &str, endpoint: Endpoint) -> crate::support::net::Running {
     let server = EchoServer::new(codec(spec))
         .bind(&[endpoint])
         .await
@@ -114,7 +112,7 @@ async fn bench_tcp_raw_codec_cuts_replies_by_size() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_unix_socket() {
-    let path = net_support::socket_path("bench");
+    let path = crate::support::net::socket_path("bench");
     let server = echo("length", Endpoint::Unix(path.clone())).await;
     let report = run(Bench::new(Endpoint::Unix(path), codec("length"))
         .conns(3)
@@ -423,7 +421,7 @@ async fn binary_bench_over_tcp_unix_and_udp() {
 
     #[cfg(unix)]
     {
-        let path = net_support::socket_path("bench-bin");
+        let path = crate::support::net::socket_path("bench-bin");
         let server = echo("lines", Endpoint::Unix(path.clone())).await;
         let p = path.to_str().unwrap();
         #[rustfmt::skip]

@@ -4,15 +4,13 @@
 
 #![cfg(unix)]
 
-mod tap_support;
-
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+use crate::support::tap::{BIN, Json, events, select, wait_bounded};
 use bytes::{Bytes, BytesMut};
 use framewise::AnyCodec;
-use tap_support::{BIN, Json, events, select, wait_bounded};
 use tokio_util::codec::Encoder;
 
 fn encode(spec: &str, payloads: &[&[u8]]) -> Vec<u8> {

@@ -2,10 +2,8 @@
 //! decoder, limits and resynchronisation, end of stream, encoder refusals,
 //! and interop with tokio-util's `AnyDelimiterCodec`.
 
-mod common;
-
+use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_both};
 use bytes::{Bytes, BytesMut};
-use common::{Event, Outcome, checks, cuts_strategy, encode_all, run_both};
 use framewise::{Decode, Decoded, Delimited, Encode, Error};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -606,7 +604,7 @@ fn run_core(codec: &mut Delimited, data: &[u8], cuts: &[usize]) -> Outcome<Bytes
     let mut buf: Vec<u8> = Vec::new();
     let mut events = Vec::new();
     let mut max_buffered = 0;
-    let mut reads = common::chunks(data, cuts)
+    let mut reads = crate::support::codec::chunks(data, cuts)
         .into_iter()
         .map(Some)
         .collect::<Vec<_>>();

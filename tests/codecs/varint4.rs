@@ -2,11 +2,9 @@
 //! the fifth continuation byte, and properties under arbitrary read splits
 //! against the plain reference decoder.
 
-mod common;
-
+use crate::support::codec::checks;
+use crate::support::codec::{Event, run_both};
 use bytes::{Bytes, BytesMut};
-use common::checks;
-use common::{Event, run_both};
 use framewise::{Encode, Error, LengthPrefixed, Width};
 use proptest::prelude::*;
 use tokio_util::codec::Decoder;

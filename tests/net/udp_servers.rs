@@ -2,17 +2,12 @@
 //! chat: empty datagrams, the largest datagrams, bad datagrams dropped,
 //! replies too large for a datagram refused by the encoder.
 
-mod net_support;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::Bytes;
-use framewise::net::{
-    ClientError, EchoServer, Endpoint, MAX_DATAGRAM_PAYLOAD, TimeServer, chat, send,
-};
+use crate::support::net::{bounded, codec, encode, send, spawn};
+use framewise::net::{ClientError, EchoServer, Endpoint, MAX_DATAGRAM_PAYLOAD, TimeServer, chat};
 use jiff::Zoned;
-use net_support::{bounded, codec, encode, spawn};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UdpSocket;
 
@@ -216,18 +211,11 @@ async fn udp_server_serves_many_clients_and_ipv6() {
 async fn udp_send_client_gets_one_reply_per_message() {
     let server = spawn(TimeServer::new(codec("raw")).bind(&[udp0()]).await.unwrap());
     let endpoint = server.endpoints[0].clone();
-    let messages =
-        futures::stream::iter([&b"%Y"[..], b"", b"%%"].map(|m| Ok(Bytes::from_static(m))));
-    let mut out = Vec::new();
-    let summary = bounded(
-        "send",
-        send(
-            &endpoint,
-            codec("raw"),
-            Duration::from_secs(5),
-            messages,
-            &mut out,
-        ),
+    let (summary, out) = send(
+        &endpoint,
+        "raw",
+        Duration::from_secs(5),
+        &[b"%Y", b"", b"%%"],
     )
     .await
     .unwrap();
@@ -247,19 +235,9 @@ async fn udp_send_client_reports_no_server_and_timeouts() {
     let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let endpoint = Endpoint::Udp(closed.local_addr().unwrap());
     drop(closed);
-    let one = futures::stream::iter([Ok(Bytes::from_static(b"hello"))]);
-    let err = bounded(
-        "send",
-        send(
-            &endpoint,
-            codec("raw"),
-            Duration::from_secs(5),
-            one,
-            Vec::new(),
-        ),
-    )
-    .await
-    .unwrap_err();
+    let err = send(&endpoint, "raw", Duration::from_secs(5), &[b"hello"])
+        .await
+        .unwrap_err();
     assert!(matches!(err, ClientError::Connect { .. }), "{err}");
     assert!(
         err.to_string()
@@ -270,19 +248,9 @@ async fn udp_send_client_reports_no_server_and_timeouts() {
     // A socket that listens and never answers.
     let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let endpoint = Endpoint::Udp(silent.local_addr().unwrap());
-    let two = futures::stream::iter([Ok(Bytes::from_static(b"a")), Ok(Bytes::from_static(b"b"))]);
-    let err = bounded(
-        "send",
-        send(
-            &endpoint,
-            codec("raw"),
-            Duration::from_millis(200),
-            two,
-            Vec::new(),
-        ),
-    )
-    .await
-    .unwrap_err();
+    let err = send(&endpoint, "raw", Duration::from_millis(200), &[b"a", b"b"])
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(

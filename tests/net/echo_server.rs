@@ -2,13 +2,10 @@
 //! misbehaving clients, limits, IPv6 and Unix sockets, shutdown, and the
 //! `send` client against it. Every reply is checked byte for byte.
 
-mod net_support;
-
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use framewise::net::{ClientError, EchoServer, Endpoint, send};
-use net_support::{bounded, codec, decode_all, encode, read_to_end, spawn};
+use crate::support::net::{bounded, codec, decode_all, encode, read_to_end, send, spawn};
+use framewise::net::{ClientError, EchoServer, Endpoint};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -436,7 +433,7 @@ async fn echo_ipv6_and_unix_socket() {
     if std::net::TcpListener::bind(v6).is_ok() {
         endpoints.push(Endpoint::Tcp(v6));
     }
-    let path = net_support::socket_path("echo");
+    let path = crate::support::net::socket_path("echo");
     endpoints.push(Endpoint::Unix(path.clone()));
     let server = spawn(
         EchoServer::new(codec("length:varint"))
@@ -473,7 +470,7 @@ async fn echo_ipv6_and_unix_socket() {
 #[cfg(unix)]
 #[tokio::test]
 async fn echo_unix_socket_replaces_a_stale_file_but_not_a_live_one() {
-    let path = net_support::socket_path("stale");
+    let path = crate::support::net::socket_path("stale");
     // A socket file nobody listens on, as a crashed server leaves it.
     drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
     assert!(path.exists());
@@ -552,7 +549,7 @@ async fn echo_shutdown_wait_is_bounded_by_the_grace_period() {
 #[cfg(unix)]
 #[tokio::test]
 async fn send_client_prints_replies_over_tcp_and_unix() {
-    let path = net_support::socket_path("send");
+    let path = crate::support::net::socket_path("send");
     let server = spawn(
         EchoServer::new(codec("cobs"))
             .greeting("hi")
@@ -561,19 +558,11 @@ async fn send_client_prints_replies_over_tcp_and_unix() {
             .unwrap(),
     );
     for endpoint in server.endpoints.clone() {
-        let messages = futures::stream::iter(
-            [&b"one"[..], b"two\0with zero"].map(|m| Ok(Bytes::from_static(m))),
-        );
-        let mut out = Vec::new();
-        let summary = bounded(
-            "send",
-            send(
-                &endpoint,
-                codec("cobs"),
-                Duration::from_secs(5),
-                messages,
-                &mut out,
-            ),
+        let (summary, out) = send(
+            &endpoint,
+            "cobs",
+            Duration::from_secs(5),
+            &[b"one", b"two\0with zero"],
         )
         .await
         .unwrap();
@@ -590,16 +579,9 @@ async fn send_client_errors_say_what_happened() {
     let addr = closed.local_addr().unwrap();
     drop(closed);
     let endpoint = Endpoint::Tcp(addr);
-    let none = futures::stream::iter(Vec::<std::io::Result<Bytes>>::new());
-    let err = send(
-        &endpoint,
-        codec("lines"),
-        Duration::from_secs(5),
-        none,
-        Vec::new(),
-    )
-    .await
-    .unwrap_err();
+    let err = send(&endpoint, "lines", Duration::from_secs(5), &[])
+        .await
+        .unwrap_err();
     assert!(matches!(err, ClientError::Connect { .. }));
     assert!(
         err.to_string()
@@ -615,16 +597,9 @@ async fn send_client_errors_say_what_happened() {
         tokio::time::sleep(Duration::from_secs(30)).await;
         drop(s);
     });
-    let one = futures::stream::iter([Ok(Bytes::from_static(b"hello"))]);
-    let err = send(
-        &endpoint,
-        codec("lines"),
-        Duration::from_millis(200),
-        one,
-        Vec::new(),
-    )
-    .await
-    .unwrap_err();
+    let err = send(&endpoint, "lines", Duration::from_millis(200), &[b"hello"])
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
@@ -640,16 +615,11 @@ async fn send_client_errors_say_what_happened() {
             .await
             .unwrap(),
     );
-    let bad = futures::stream::iter([
-        Ok(Bytes::from_static(b"ok")),
-        Ok(Bytes::from_static(b"a\nb")),
-    ]);
     let err = send(
         &server.endpoints[0],
-        codec("lines"),
+        "lines",
         Duration::from_secs(5),
-        bad,
-        Vec::new(),
+        &[b"ok", b"a\nb"],
     )
     .await
     .unwrap_err();

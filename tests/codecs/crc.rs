@@ -2,12 +2,10 @@
 //! length counts the trailer) and SLIP, byte order, mismatches that skip one
 //! frame, and properties against a bitwise CRC and the inner references.
 
-mod common;
-
+use crate::support::codec::checks;
+use crate::support::codec::{Event, cuts_strategy, encode_all, run_both};
 use bytes::{Bytes, BytesMut};
 use checks::framings::bitwise_crc;
-use common::checks;
-use common::{Event, cuts_strategy, encode_all, run_both};
 use framewise::{
     Crc, CrcAlgorithm, Encode, Endian, Error, LengthPrefixed, Netstring, Slip, Stuffed, Width,
 };

@@ -1,11 +1,9 @@
 //! `FixedLength`: the contract's properties, and the cases worth spelling out.
 
-mod common;
-
+use crate::support::codec::harness::text::from_reference;
+use crate::support::codec::in_place::run_in_place;
+use crate::support::codec::{Event, checks, cuts_strategy, encode_all, run_both};
 use bytes::{Bytes, BytesMut};
-use common::harness::text::from_reference;
-use common::in_place::run_in_place;
-use common::{Event, checks, cuts_strategy, encode_all, run_both};
 use framewise::{ConfigError, Decode, Decoded, Encode, Error, FixedLength};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder};

@@ -1,10 +1,8 @@
 //! `Raw`: bytes are kept, boundaries are not. The properties say exactly that.
 
-mod common;
-
+use crate::support::codec::in_place::run_in_place;
+use crate::support::codec::{Event, chunks, cuts_strategy, encode_all, run_both};
 use bytes::{Bytes, BytesMut};
-use common::in_place::run_in_place;
-use common::{Event, chunks, cuts_strategy, encode_all, run_both};
 use framewise::{Decode, Decoded, Encode, Error, Raw};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder};

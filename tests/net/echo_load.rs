@@ -2,12 +2,10 @@
 //! through the echo server, and every reply is checked: none lost, none
 //! reordered, none altered.
 
-mod net_support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::net::{codec, decode_all, encode, spawn};
 use framewise::net::{EchoServer, Endpoint};
-use net_support::{codec, decode_all, encode, spawn};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

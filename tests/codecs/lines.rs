@@ -2,10 +2,8 @@
 //! invalid UTF-8, limits and resynchronisation, end of stream, encoder
 //! refusals, and interop with tokio-util's `LinesCodec`.
 
-mod common;
-
+use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_both};
 use bytes::BytesMut;
-use common::{Event, Outcome, checks, cuts_strategy, encode_all, run_both};
 use framewise::{Decode, Decoded, Encode, Error, Lines};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -454,7 +452,7 @@ fn run_core(codec: &mut Lines, data: &[u8], cuts: &[usize]) -> Outcome<String> {
     let mut buf: Vec<u8> = Vec::new();
     let mut events = Vec::new();
     let mut max_buffered = 0;
-    let mut reads = common::chunks(data, cuts)
+    let mut reads = crate::support::codec::chunks(data, cuts)
         .into_iter()
         .map(Some)
         .collect::<Vec<_>>();

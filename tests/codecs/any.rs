@@ -1,11 +1,9 @@
 //! AnyCodec: spec parsing, Display round trip, and equivalence with the codec
 //! each spec names, under arbitrary read splits.
 
-mod common;
-
+use crate::support::codec::in_place::run_in_place;
+use crate::support::codec::{cuts_strategy, run};
 use bytes::{Bytes, BytesMut};
-use common::in_place::run_in_place;
-use common::{cuts_strategy, run};
 use framewise::{
     AnyCodec, Cobs, CodecKind, ConfigError, DecodeMut, Decoded, Delimited, Encode, FixedLength,
     LengthPrefixed, Lines, Raw, Width,
@@ -96,8 +94,8 @@ fn any_bad_specs_list_what_is_accepted() {
     }
 }
 
-/// Decodes a stream split at the given cuts, as `common::run` does.
-type Reference = Box<dyn Fn(&[u8], &[usize]) -> Vec<common::Event<Bytes>>>;
+/// Decodes a stream split at the given cuts, as `crate::support::codec::run` does.
+type Reference = Box<dyn Fn(&[u8], &[usize]) -> Vec<crate::support::codec::Event<Bytes>>>;
 
 /// The spec and the codec it must behave exactly like.
 fn pairs() -> Vec<(&'static str, Reference)> {
@@ -111,8 +109,10 @@ fn pairs() -> Vec<(&'static str, Reference)> {
                 .events
                 .into_iter()
                 .map(|e| match e {
-                    common::Event::Frame(f) => common::Event::Frame(f.into()),
-                    common::Event::Err(s) => common::Event::Err(s),
+                    crate::support::codec::Event::Frame(f) => {
+                        crate::support::codec::Event::Frame(f.into())
+                    }
+                    crate::support::codec::Event::Err(s) => crate::support::codec::Event::Err(s),
                 })
                 .collect()
         })
@@ -176,7 +176,7 @@ proptest! {
     ) {
         for spec in ["lines", "lines-crlf", r"delim:\r\n", "delim:||", "length", "length:u8", "length:u24le", "length:u64", "length:varint", "cobs"] {
             let mut codec = parse(spec);
-            let wire = common::encode_all(&mut codec, items.iter().map(|i| Bytes::copy_from_slice(i)));
+            let wire = crate::support::codec::encode_all(&mut codec, items.iter().map(|i| Bytes::copy_from_slice(i)));
             let out = run(&mut codec, &wire, &cuts);
             prop_assert_eq!(out.frames(), items.iter().map(|i| Bytes::copy_from_slice(i)).collect::<Vec<_>>(), "{}", spec);
         }
@@ -901,7 +901,7 @@ proptest! {
         let want: Vec<Bytes> = items.iter().map(|i| Bytes::copy_from_slice(i)).collect();
         for spec in NEW_ROUND_TRIP {
             let mut codec = parse(spec);
-            let wire = common::encode_all(&mut codec, want.iter().cloned());
+            let wire = crate::support::codec::encode_all(&mut codec, want.iter().cloned());
             let tokio = run(&mut parse(spec), &wire, &cuts);
             prop_assert_eq!(tokio.frames(), want.clone(), "{}", spec);
             prop_assert!(tokio.errors().is_empty(), "{}", spec);
@@ -928,7 +928,7 @@ proptest! {
         cuts in cuts_strategy(300),
     ) {
         use framewise::{Crc, CrcAlgorithm, HexLength, Netstring, OctetCounting, Slip, Stuffed};
-        let check = |spec: &str, got: Vec<common::Event<Bytes>>, want: Vec<common::Event<Bytes>>| {
+        let check = |spec: &str, got: Vec<crate::support::codec::Event<Bytes>>, want: Vec<crate::support::codec::Event<Bytes>>| {
             prop_assert_eq!(got, want, "{}", spec);
             Ok(())
         };

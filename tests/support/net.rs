@@ -1,15 +1,13 @@
 //! Helpers shared by the server tests: start a server on an ephemeral
 //! loopback port, stop it, and bound every wait in time.
 
-#![allow(dead_code, unreachable_pub)] // each test file uses a different subset
-
 use std::future::Future;
 use std::io;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use framewise::AnyCodec;
-use framewise::net::{Endpoint, Server, ServerStats};
+use framewise::net::{ClientError, Endpoint, SendSummary, Server, ServerStats};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -19,13 +17,16 @@ use tokio_util::codec::{Decoder, Encoder};
 pub const STEP: Duration = Duration::from_secs(10);
 
 /// A server running in the background.
+#[derive(Debug)]
 pub struct Running {
+    /// The addresses it listens on (ports chosen by the system).
     pub endpoints: Vec<Endpoint>,
     stop: Option<oneshot::Sender<()>>,
     handle: JoinHandle<io::Result<ServerStats>>,
 }
 
 impl Running {
+    /// Its TCP address; panics if it has none.
     pub fn tcp(&self) -> std::net::SocketAddr {
         self.endpoints
             .iter()
@@ -36,6 +37,7 @@ impl Running {
             .expect("a tcp endpoint")
     }
 
+    /// Its UDP address; panics if it has none.
     pub fn udp(&self) -> std::net::SocketAddr {
         self.endpoints
             .iter()
@@ -78,6 +80,7 @@ pub async fn bounded<F: Future>(what: &str, fut: F) -> F::Output {
     }
 }
 
+/// The codec of `spec` (as on the command line); panics if invalid.
 pub fn codec(spec: &str) -> AnyCodec {
     spec.parse().expect("valid codec spec")
 }
@@ -90,6 +93,25 @@ pub fn encode(spec: &str, frames: &[&[u8]]) -> Vec<u8> {
         codec.encode(*f, &mut wire).expect("encodable frame");
     }
     wire.to_vec()
+}
+
+/// Runs the `send` client (bounded by [`STEP`]): `messages`, framed by
+/// `spec`, to `endpoint`, waiting at most `timeout` for replies; returns its
+/// summary and the replies it printed.
+pub async fn send(
+    endpoint: &Endpoint,
+    spec: &str,
+    timeout: Duration,
+    messages: &[&'static [u8]],
+) -> Result<(SendSummary, Vec<u8>), ClientError> {
+    let messages = futures::stream::iter(messages.iter().map(|m| Ok(Bytes::from_static(m))));
+    let mut out = Vec::new();
+    let summary = bounded(
+        "send",
+        framewise::net::send(endpoint, codec(spec), timeout, messages, &mut out),
+    )
+    .await?;
+    Ok((summary, out))
 }
 
 /// Reads until end of stream (bounded), returning everything read.

@@ -3,13 +3,11 @@
 //! garbage and oversized frames, and properties under arbitrary read splits
 //! against the plain reference decoder.
 
-mod common;
-
+use crate::support::codec::checks;
+use crate::support::codec::{Event, cuts_strategy, encode_all, run_both};
 use bytes::{Bytes, BytesMut};
 use checks::Max;
 use checks::framings::{DecodeStuffedInput, RoundTripStuffedInput, StuffingChoice};
-use common::checks;
-use common::{Event, cuts_strategy, encode_all, run_both};
 use framewise::{Encode, Error, Stuffed, Stuffing};
 use proptest::prelude::*;
 use tokio_util::codec::Encoder;

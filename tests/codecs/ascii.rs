@@ -3,13 +3,11 @@
 //! end), corrupt headers, and properties under arbitrary read splits against
 //! the plain reference decoder.
 
-mod common;
-
+use crate::support::codec::checks;
+use crate::support::codec::{Event, cuts_strategy, encode_all, run_both};
 use bytes::{Bytes, BytesMut};
 use checks::Max;
 use checks::framings::{AsciiChoice, DecodeAsciiInput, RoundTripAsciiInput};
-use common::checks;
-use common::{Event, cuts_strategy, encode_all, run_both};
 use framewise::{Error, HexLength, Netstring, OctetCounting};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder};

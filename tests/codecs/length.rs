@@ -1,11 +1,9 @@
 //! LengthPrefixed: Netty's worked examples, interop with tokio-util and prost,
 //! and properties under arbitrary read splits against a naive decoder.
 
-mod common;
-
+use crate::support::codec::harness::text::from_reference;
+use crate::support::codec::{Event, checks, cuts_strategy, run_both};
 use bytes::{Bytes, BytesMut};
-use common::harness::text::from_reference;
-use common::{Event, checks, cuts_strategy, run_both};
 use framewise::{Endian, Error, LengthPrefixed, Width};
 use proptest::prelude::*;
 use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};

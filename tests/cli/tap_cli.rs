@@ -5,17 +5,17 @@
 
 #![cfg(unix)]
 
-mod tap_support;
-
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
+use crate::support::tap::{
+    BIN, Json, Proc, STEP, check_reads_and_frames, events, select, wait_bounded,
+};
 use bytes::{Bytes, BytesMut};
 use framewise::AnyCodec;
-use tap_support::{BIN, Json, Proc, STEP, check_reads_and_frames, events, select, wait_bounded};
 use tokio_util::codec::Encoder;
 
 fn encode(spec: &str, payloads: &[&[u8]]) -> Vec<u8> {

@@ -7,10 +7,6 @@
 //! would, through the tokio-util adapter and through the framing core,
 //! asserts the two agree, and records everything the adapter says. [`run`]
 //! does the same through the adapter alone, for any `Decoder`.
-// Each test binary uses a different part of these modules and of the
-// re-exports below, and `pub` here is for the test files that include them
-// (and for the fuzz crate, which exports them), not for a public API.
-#![allow(dead_code, unused_imports, unreachable_pub)]
 
 use proptest::prelude::*;
 

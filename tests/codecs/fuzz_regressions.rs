@@ -16,9 +16,8 @@ use std::panic;
 use std::path::{Path, PathBuf};
 
 // The checks and their harness, included from the fuzz crate.
-mod common;
 
-use common::checks;
+use crate::support::codec::checks;
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -147,7 +146,7 @@ fn fuzz_decode_any_knows_the_new_framings() {
 // The harness the checks and the property tests share catches what it
 // promises to: a decoder that breaks a rule fails the run, whichever way in.
 
-use common::harness::{Core, drive, split};
+use crate::support::codec::harness::{Core, drive, split};
 use framewise::{Decode, Decoded, Error};
 
 /// A decoder that breaks one rule of the harness.
