@@ -3,7 +3,7 @@
 //! Each `check_*` function takes a structured input, built by `arbitrary` from
 //! the fuzzer's bytes, and panics when framewise breaks its contract. The fuzz
 //! targets in `fuzz/fuzz_targets/` are one-line calls to these functions, and
-//! the main crate's `tests/fuzz_regressions.rs` includes this same file to
+//! the main crate's `tests/codecs/fuzz_regressions.rs` includes this same file to
 //! replay every committed corpus and regression input on stable Rust.
 //!
 //! What every decoding check asserts, for the reads the input chooses, for one

@@ -1,5 +1,5 @@
 //! The one read-split harness, shared by the fuzz checks (`checks`) and the
-//! main crate's property tests (`tests/common` includes this file).
+//! main crate's property tests (`tests/support/codec.rs` includes this file).
 //!
 //! A stream is cut into reads. A [`Driver`] is one way into a codec: it takes
 //! each read into its buffer and makes one decoder call at a time. [`drive`]
@@ -614,7 +614,7 @@ where
 // The property tests' view: frames of the adapter's item type, errors by
 // their Display (which carries every number).
 
-/// The property tests' view of a run (`tests/common` re-exports it).
+/// The property tests' view of a run (`tests/support/codec.rs` re-exports it).
 pub mod text {
     use bytes::{Bytes, BytesMut};
     use framewise::{DecodeMut, Encode, Error};
