@@ -966,7 +966,15 @@ pub fn naive_ascii(kind: AsciiKind, data: &[u8], max: usize) -> Vec<Event> {
                 }
             }
         }
-        let total = header_len + value as usize + usize::from(trailer.is_some());
+        // A length near u64::MAX under a limit of usize::MAX: more bytes than
+        // any stream holds, so the frame can only be cut short.
+        let Some(total) = header_len
+            .checked_add(value as usize)
+            .and_then(|t| t.checked_add(usize::from(trailer.is_some())))
+        else {
+            out.push(truncated);
+            break;
+        };
         if rest.len() < total {
             out.push(truncated);
             break;
