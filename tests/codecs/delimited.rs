@@ -2,6 +2,7 @@
 //! decoder, limits and resynchronisation, end of stream, encoder refusals,
 //! and interop with tokio-util's `AnyDelimiterCodec`.
 
+use crate::support::codec::parse_too_long;
 use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_both};
 use bytes::{Bytes, BytesMut};
 use framewise::{Decode, Decoded, Delimited, Encode, Error};
@@ -39,13 +40,6 @@ fn naive(delimiters: &[Vec<u8>], keep: bool, max: usize, data: &[u8]) -> Vec<Nai
             other => panic!("the reference gave {other:?}"),
         })
         .collect()
-}
-
-/// `(len, max)` of a `FrameTooLong` message.
-fn parse_too_long(msg: &str) -> Option<(usize, usize)> {
-    let rest = msg.strip_prefix("frame of ")?;
-    let (len, max) = rest.split_once(" bytes exceeds the limit of ")?;
-    Some((len.parse().ok()?, max.parse().ok()?))
 }
 
 /// Checks a decoder's events against the naive reading. Frames must be equal;

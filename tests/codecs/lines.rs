@@ -2,6 +2,7 @@
 //! invalid UTF-8, limits and resynchronisation, end of stream, encoder
 //! refusals, and interop with tokio-util's `LinesCodec`.
 
+use crate::support::codec::parse_too_long;
 use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_both};
 use bytes::BytesMut;
 use framewise::{Decode, Decoded, Encode, Error, Lines};
@@ -32,13 +33,6 @@ fn naive(max: usize, data: &[u8]) -> Vec<Naive> {
             other => panic!("the reference gave {other:?}"),
         })
         .collect()
-}
-
-/// `(len, max)` of a `FrameTooLong` message.
-fn parse_too_long(msg: &str) -> Option<(usize, usize)> {
-    let rest = msg.strip_prefix("frame of ")?;
-    let (len, max) = rest.split_once(" bytes exceeds the limit of ")?;
-    Some((len.parse().ok()?, max.parse().ok()?))
 }
 
 /// Checks a decoder's events against the naive reading. Lines and UTF-8

@@ -33,3 +33,11 @@ pub fn cuts_strategy(max_len: usize) -> impl Strategy<Value = Vec<usize>> {
         1 => Just((0..max_len).collect::<Vec<_>>()),
     ]
 }
+
+/// `(len, max)` of a `FrameTooLong` message ("frame of N bytes exceeds the
+/// limit of M"), for the suites that compare its numbers.
+pub fn parse_too_long(msg: &str) -> Option<(usize, usize)> {
+    let rest = msg.strip_prefix("frame of ")?;
+    let (len, max) = rest.split_once(" bytes exceeds the limit of ")?;
+    Some((len.parse().ok()?, max.parse().ok()?))
+}
