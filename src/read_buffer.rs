@@ -184,3 +184,74 @@ impl<D: DecodeMut + FrameLen> ReadBuffer<D> {
         self.buf.len()
     }
 }
+
+/// The accessors every frame reader has (`FrameReader` and both
+/// `BorrowedReader`s): the codec, at the field path given, and the
+/// underlying reader in the field `inner`. Written once here so the three
+/// keep the same names and words. `borrowed` adds what the two
+/// `BorrowedReader`s (fields `inner` and `buf: ReadBuffer`) share besides
+/// `read_frame`: the constructors and the buffer's accessors.
+macro_rules! reader_accessors {
+    (borrowed) => {
+        /// Wraps `inner`, decoding with `codec`, reading 8 KiB at a time.
+        pub fn new(inner: R, codec: D) -> Self {
+            Self::with_read_size(inner, codec, $crate::read_buffer::DEFAULT_READ_SIZE)
+        }
+
+        /// Wraps `inner`, asking for `read_size` bytes per read.
+        ///
+        /// Larger reads mean fewer calls on fast streams; the buffer holds at
+        /// most the codec's limit plus one read.
+        ///
+        /// # Panics
+        ///
+        /// If `read_size` is 0.
+        pub fn with_read_size(inner: R, codec: D, read_size: usize) -> Self {
+            BorrowedReader {
+                inner,
+                buf: $crate::read_buffer::ReadBuffer::new(codec, read_size),
+            }
+        }
+
+        /// Bytes read but not yet decoded.
+        pub fn read_buffer(&self) -> &[u8] {
+            self.buf.buffered()
+        }
+
+        /// The size of the buffer now: at most the codec's limit plus one read.
+        pub fn buffer_capacity(&self) -> usize {
+            self.buf.capacity()
+        }
+
+        $crate::read_buffer::reader_accessors!(codec: buf.codec);
+    };
+    (codec: $($codec:ident).+) => {
+        /// The codec.
+        pub fn codec(&self) -> &D {
+            &self.$($codec).+
+        }
+
+        /// The codec, mutably (to change its settings between frames).
+        pub fn codec_mut(&mut self) -> &mut D {
+            &mut self.$($codec).+
+        }
+
+        /// The underlying reader.
+        pub fn get_ref(&self) -> &R {
+            &self.inner
+        }
+
+        /// The underlying reader, mutably. Reading from it directly loses the
+        /// framing of whatever is buffered here.
+        pub fn get_mut(&mut self) -> &mut R {
+            &mut self.inner
+        }
+
+        /// The underlying reader; bytes read but not decoded are dropped.
+        pub fn into_inner(self) -> R {
+            self.inner
+        }
+    };
+}
+
+pub(crate) use reader_accessors;

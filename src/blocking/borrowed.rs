@@ -4,7 +4,7 @@ use std::io::{self, Read};
 
 use crate::error::Error;
 use crate::framing::{DecodeMut, FrameLen};
-use crate::read_buffer::{DEFAULT_READ_SIZE, ReadBuffer, Step};
+use crate::read_buffer::{ReadBuffer, Step, reader_accessors};
 
 /// Reads frames from any [`Read`] into one buffer and lends them out as
 /// `&[u8]`: no allocation and no copy per frame.
@@ -50,25 +50,7 @@ pub struct BorrowedReader<R, D> {
 }
 
 impl<R: Read, D: DecodeMut + FrameLen> BorrowedReader<R, D> {
-    /// Wraps `inner`, decoding with `codec`, reading 8 KiB at a time.
-    pub fn new(inner: R, codec: D) -> Self {
-        Self::with_read_size(inner, codec, DEFAULT_READ_SIZE)
-    }
-
-    /// Wraps `inner`, asking for `read_size` bytes per `read` call.
-    ///
-    /// Larger reads mean fewer calls on fast streams; the buffer holds at
-    /// most the codec's limit plus one read.
-    ///
-    /// # Panics
-    ///
-    /// If `read_size` is 0.
-    pub fn with_read_size(inner: R, codec: D, read_size: usize) -> Self {
-        BorrowedReader {
-            inner,
-            buf: ReadBuffer::new(codec, read_size),
-        }
-    }
+    reader_accessors!(borrowed);
 
     /// Reads the next frame: `Ok(None)` at a clean end of stream.
     ///
@@ -106,41 +88,5 @@ impl<R: Read, D: DecodeMut + FrameLen> BorrowedReader<R, D> {
         };
         self.buf.filled(n);
         Ok(())
-    }
-
-    /// The codec.
-    pub fn codec(&self) -> &D {
-        &self.buf.codec
-    }
-
-    /// The codec, mutably (to change its settings between frames).
-    pub fn codec_mut(&mut self) -> &mut D {
-        &mut self.buf.codec
-    }
-
-    /// Bytes read but not yet decoded.
-    pub fn read_buffer(&self) -> &[u8] {
-        self.buf.buffered()
-    }
-
-    /// The size of the buffer now: at most the codec's limit plus one read.
-    pub fn buffer_capacity(&self) -> usize {
-        self.buf.capacity()
-    }
-
-    /// The underlying reader.
-    pub fn get_ref(&self) -> &R {
-        &self.inner
-    }
-
-    /// The underlying reader, mutably. Reading from it directly loses the
-    /// framing of whatever is buffered here.
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
-
-    /// The underlying reader; bytes read but not decoded are dropped.
-    pub fn into_inner(self) -> R {
-        self.inner
     }
 }

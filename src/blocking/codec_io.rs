@@ -7,6 +7,7 @@ use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::error::Error;
+use crate::read_buffer::reader_accessors;
 
 /// How many bytes one `read` call asks for.
 const READ_SIZE: usize = 8 * 1024;
@@ -109,36 +110,12 @@ impl<R: Read, D: Decoder<Error = Error>> FrameReader<R, D> {
         Ok(())
     }
 
-    /// The codec.
-    pub fn codec(&self) -> &D {
-        &self.codec
-    }
-
-    /// The codec, mutably (to change its settings between frames).
-    pub fn codec_mut(&mut self) -> &mut D {
-        &mut self.codec
-    }
-
     /// Bytes read but not yet decoded.
     pub fn read_buffer(&self) -> &[u8] {
         &self.buf
     }
 
-    /// The underlying reader.
-    pub fn get_ref(&self) -> &R {
-        &self.inner
-    }
-
-    /// The underlying reader, mutably. Reading from it directly loses the
-    /// framing of whatever is buffered here.
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
-
-    /// The underlying reader; bytes read but not decoded are dropped.
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
+    reader_accessors!(codec: codec);
 }
 
 impl<R: Read, D: Decoder<Error = Error>> Iterator for FrameReader<R, D> {
