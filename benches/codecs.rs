@@ -646,6 +646,21 @@ fn borrowed(c: &mut Criterion) {
             })
         });
         if size == 65536 {
+            // A new reader for each pass: what a reader made per stream pays
+            // on top, for its buffer's allocation and first touch.
+            g.bench_function("framewise-borrowed-reader-fresh", |b| {
+                b.iter(|| {
+                    let source = WireReader::new(&wire);
+                    let mut reader =
+                        BorrowedReader::with_read_size(source, LengthPrefixed::new(), READ);
+                    let (mut frames, mut bytes) = (0, 0);
+                    while let Some(frame) = reader.read_frame().expect("valid stream") {
+                        frames += 1;
+                        bytes += frame.len();
+                    }
+                    assert_eq!((frames, bytes), (n, n * size));
+                })
+            });
             // The floor again, with the reads `BorrowedReader` makes: 64 KiB,
             // then exactly the rest of the 65,540-byte frame, so every later
             // read starts 4 bytes further along the stream than the floor's.
