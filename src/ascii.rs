@@ -24,7 +24,7 @@
 //! errors: see [`Netstring`](crate::Netstring#limits-and-errors).
 
 use crate::error::{ConfigError, Error, reason};
-use crate::framing::{Decode, Decoded, Encode, Output};
+use crate::framing::{Decode, Decoded, EncodeParts, Output, encode_by_parts};
 
 /// The default limit of an ASCII-length payload: 8 MiB, as for
 /// [`LengthPrefixed`](crate::LengthPrefixed).
@@ -304,8 +304,10 @@ impl Engine {
             }
         }
     }
+}
 
-    fn encoded_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+impl EncodeParts for Engine {
+    fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
         let len = head.len() + tail.len();
         if len > self.max {
             return Err(Error::FrameTooLong {
@@ -332,7 +334,7 @@ impl Engine {
         Ok(self.header(len).1 + len + usize::from(self.trailer().is_some()))
     }
 
-    fn write_frame<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
+    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
         let (header, n) = self.header(head.len() + tail.len());
         out.push_slice(&header[..n]);
         out.push_slice(head);
@@ -367,43 +369,17 @@ macro_rules! ascii_codec {
             }
         }
 
-        impl Encode for $codec {
-            /// The header, the payload (and trailer), or the refusal.
-            ///
-            /// # Errors
-            ///
-            /// [`Error::FrameTooLong`] over the limit; [`Error::Unencodable`]
-            /// for a length the header cannot write.
-            #[inline]
-            fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
-                self.engine.encoded_len(payload, &[])
-            }
-
-            #[inline]
-            fn write_frame<O: Output + ?Sized>(
-                &self,
-                payload: &[u8],
-                _encoded_len: usize,
-                out: &mut O,
-            ) {
-                self.engine.write_frame(payload, &[], out);
-            }
-
-            /// The payload `head ‖ tail`: the length counts both.
-            #[inline]
-            fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-                self.engine.encoded_len(head, tail)
-            }
-
-            #[inline]
-            fn write_frame_parts<O: Output + ?Sized>(
-                &self,
-                head: &[u8],
-                tail: &[u8],
-                _encoded_len: usize,
-                out: &mut O,
-            ) {
-                self.engine.write_frame(head, tail, out);
+        encode_by_parts! {
+            impl Encode for $codec => engine {
+                /// The header, the payload (and trailer), or the refusal.
+                ///
+                /// # Errors
+                ///
+                /// [`Error::FrameTooLong`] over the limit; [`Error::Unencodable`]
+                /// for a length the header cannot write.
+                fn encoded_len;
+                /// The payload `head ‖ tail`: the length counts both.
+                fn encoded_len_parts;
             }
         }
     };

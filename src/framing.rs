@@ -442,3 +442,86 @@ pub trait Encode {
         Ok(len)
     }
 }
+
+/// A framing that frames a payload given in two parts as one: a length
+/// header counting both, or stuffing run over both. Its [`Encode`] impl is
+/// written from these two methods by [`encode_by_parts!`], the one-part
+/// methods being the two-part ones with an empty tail.
+pub(crate) trait EncodeParts {
+    /// The exact size of `head ‖ tail` framed, or the refusal
+    /// ([`Encode::encoded_len_parts`]).
+    fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error>;
+
+    /// Writes `head ‖ tail`, framed ([`Encode::write_frame_parts`]); the
+    /// size found by [`parts_len`](EncodeParts::parts_len) is not needed.
+    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O);
+}
+
+/// `impl Encode for $codec`, all four methods, from the [`EncodeParts`]
+/// impl of the codec (or of its field `$field`), with the doc comments
+/// given for `encoded_len` (the codec's "# Errors") and
+/// `encoded_len_parts`:
+///
+/// ```text
+/// encode_by_parts! {
+///     impl Encode for Netstring => engine {
+///         /// The header, the payload (and trailer), or the refusal.
+///         fn encoded_len;
+///         /// The payload `head ‖ tail`: the length counts both.
+///         fn encoded_len_parts;
+///     }
+/// }
+/// ```
+macro_rules! encode_by_parts {
+    (
+        impl Encode for $codec:ty $(=> $field:ident)? {
+            $(#[$one:meta])*
+            fn encoded_len;
+            $(#[$two:meta])*
+            fn encoded_len_parts;
+        }
+    ) => {
+        impl $crate::framing::Encode for $codec {
+            $(#[$one])*
+            #[inline]
+            fn encoded_len(&self, payload: &[u8]) -> Result<usize, $crate::Error> {
+                $crate::framing::EncodeParts::parts_len($crate::framing::encode_by_parts!(@parts self $(.$field)?), payload, &[])
+            }
+
+            #[inline]
+            fn write_frame<O: $crate::framing::Output + ?Sized>(
+                &self,
+                payload: &[u8],
+                _encoded_len: usize,
+                out: &mut O,
+            ) {
+                $crate::framing::EncodeParts::write_parts($crate::framing::encode_by_parts!(@parts self $(.$field)?), payload, &[], out);
+            }
+
+            $(#[$two])*
+            #[inline]
+            fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, $crate::Error> {
+                $crate::framing::EncodeParts::parts_len($crate::framing::encode_by_parts!(@parts self $(.$field)?), head, tail)
+            }
+
+            #[inline]
+            fn write_frame_parts<O: $crate::framing::Output + ?Sized>(
+                &self,
+                head: &[u8],
+                tail: &[u8],
+                _encoded_len: usize,
+                out: &mut O,
+            ) {
+                $crate::framing::EncodeParts::write_parts($crate::framing::encode_by_parts!(@parts self $(.$field)?), head, tail, out);
+            }
+        }
+    };
+    // What implements `EncodeParts`: the codec, or its field.
+    (@parts $self:ident) => {
+        $self
+    };
+    (@parts $self:ident . $field:ident) => {
+        &$self.$field
+    };
+}
+pub(crate) use encode_by_parts;

@@ -14,7 +14,7 @@
 //! the transport already keeps each message whole: one datagram, one frame.
 
 use crate::error::Error;
-use crate::framing::{Decode, Decoded, Encode, Output};
+use crate::framing::{Decode, Decoded, EncodeParts, Output, encode_by_parts};
 
 /// The default limit of a raw frame: 64 KiB.
 ///
@@ -168,28 +168,25 @@ impl Decode for Raw {
     }
 }
 
-impl Encode for Raw {
-    /// The payload's own length: it is written as is.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::FrameTooLong`] for a payload over the limit, and
-    /// [`Error::Unencodable`] for an empty one, which writes no bytes and
-    /// could not be decoded back.
-    #[inline]
-    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
-        self.encoded_len_parts(payload, &[])
+encode_by_parts! {
+    impl Encode for Raw {
+        /// The payload's own length: it is written as is.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::FrameTooLong`] for a payload over the limit, and
+        /// [`Error::Unencodable`] for an empty one, which writes no bytes and
+        /// could not be decoded back.
+        fn encoded_len;
+        /// The length of `head ‖ tail`, written as is (a [`Crc`](crate::Crc)
+        /// trailer on each datagram).
+        fn encoded_len_parts;
     }
+}
 
+impl EncodeParts for Raw {
     #[inline]
-    fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
-        out.push_slice(payload);
-    }
-
-    /// The length of `head ‖ tail`, written as is (a [`Crc`](crate::Crc)
-    /// trailer on each datagram).
-    #[inline]
-    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+    fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
         let len = head.len() + tail.len();
         if len > self.max_frame_len {
             return Err(Error::FrameTooLong {
@@ -206,15 +203,11 @@ impl Encode for Raw {
     }
 
     #[inline]
-    fn write_frame_parts<O: Output + ?Sized>(
-        &self,
-        head: &[u8],
-        tail: &[u8],
-        _encoded_len: usize,
-        out: &mut O,
-    ) {
+    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
         out.push_slice(head);
-        out.push_slice(tail);
+        if !tail.is_empty() {
+            out.push_slice(tail);
+        }
     }
 }
 
