@@ -24,7 +24,9 @@
 //! errors: see [`Netstring`](crate::Netstring#limits-and-errors).
 
 use crate::error::{ConfigError, Error, reason};
-use crate::framing::{Decode, Decoded, EncodeParts, Output, encode_by_parts};
+use crate::framing::{
+    Decode, Decoded, EncodeParts, Output, encode_by_parts, parts_len_within, push_parts,
+};
 
 /// The default limit of an ASCII-length payload: 8 MiB, as for
 /// [`LengthPrefixed`](crate::LengthPrefixed).
@@ -110,18 +112,12 @@ impl Engine {
     #[cold]
     fn corrupt(&mut self, reason: &'static str) -> Decoded {
         self.corrupt = Some(reason);
-        Decoded::Error {
-            consumed: 0,
-            error: Error::CorruptHeader { reason },
-        }
+        Decoded::corrupt(reason)
     }
 
     fn decode(&mut self, src: &[u8]) -> Decoded {
         if let Some(reason) = self.corrupt {
-            return Decoded::Error {
-                consumed: 0,
-                error: Error::CorruptHeader { reason },
-            };
+            return Decoded::corrupt(reason);
         }
         let mut skipped = 0;
         loop {
@@ -308,13 +304,7 @@ impl Engine {
 
 impl EncodeParts for Engine {
     fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        let len = head.len() + tail.len();
-        if len > self.max {
-            return Err(Error::FrameTooLong {
-                len: len as u64,
-                max: self.max as u64,
-            });
-        }
+        let len = parts_len_within(head, tail, self.max)?;
         match self.header {
             Header::Decimal { zero: false, .. } if len == 0 => {
                 return Err(Error::Unencodable {
@@ -337,10 +327,7 @@ impl EncodeParts for Engine {
     fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
         let (header, n) = self.header(head.len() + tail.len());
         out.push_slice(&header[..n]);
-        out.push_slice(head);
-        if !tail.is_empty() {
-            out.push_slice(tail);
-        }
+        push_parts(out, head, tail);
         if let Some(t) = self.trailer() {
             out.push_byte(t);
         }

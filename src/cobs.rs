@@ -29,7 +29,7 @@
 use memchr::memchr;
 
 use crate::error::Error;
-use crate::framing::{DecodeMut, Decoded, EncodeParts, Output, encode_by_parts};
+use crate::framing::{DecodeMut, Decoded, EncodeParts, Output, encode_by_parts, parts_len_within};
 
 /// The default limit of a COBS payload: 1 MiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
@@ -411,10 +411,7 @@ encode_by_parts! {
 impl EncodeParts for Cobs {
     #[inline]
     fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        let len = head.len() + tail.len();
-        if len > self.max_frame_len {
-            return Err(self.too_long(len));
-        }
+        parts_len_within(head, tail, self.max_frame_len)?;
         if tail.is_empty() {
             return Ok(encoded_len(head));
         }

@@ -15,7 +15,7 @@
 //! game ticks, the `time` protocol's 4-byte answer).
 
 use crate::error::{ConfigError, Error, reason};
-use crate::framing::{Decode, Decoded, EncodeParts, Output, encode_by_parts};
+use crate::framing::{Decode, Decoded, EncodeParts, encode_by_parts};
 
 /// Frames of exactly `n` bytes each, with no header or delimiter.
 ///
@@ -195,14 +195,6 @@ impl EncodeParts for FixedLength {
             });
         }
         Ok(self.len)
-    }
-
-    #[inline]
-    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
-        out.push_slice(head);
-        if !tail.is_empty() {
-            out.push_slice(tail);
-        }
     }
 }
 

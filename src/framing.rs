@@ -154,6 +154,17 @@ impl Decoded {
         }
     }
 
+    /// The answer of a decoder whose framing is lost
+    /// ([`Error::CorruptHeader`]): nothing consumed, since where the next
+    /// frame starts is unknown.
+    #[inline]
+    pub(crate) fn corrupt(reason: &'static str) -> Decoded {
+        Decoded::Error {
+            consumed: 0,
+            error: Error::CorruptHeader { reason },
+        }
+    }
+
     /// The end-of-stream answer for a decoder that found no frame: nothing
     /// left is clean, anything left is [`Error::Truncated`] and consumed.
     #[inline]
@@ -454,7 +465,36 @@ pub(crate) trait EncodeParts {
 
     /// Writes `head ‖ tail`, framed ([`Encode::write_frame_parts`]); the
     /// size found by [`parts_len`](EncodeParts::parts_len) is not needed.
-    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O);
+    ///
+    /// The default writes the parts as they are, for a framing that adds no
+    /// bytes (fixed-length records, raw datagrams).
+    #[inline]
+    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
+        push_parts(out, head, tail);
+    }
+}
+
+/// The length of the payload `head ‖ tail`, or [`Error::FrameTooLong`] when
+/// it is over `max`: the first check of an encoder with a payload limit.
+#[inline]
+pub(crate) fn parts_len_within(head: &[u8], tail: &[u8], max: usize) -> Result<usize, Error> {
+    let len = head.len() + tail.len();
+    if len > max {
+        return Err(Error::FrameTooLong {
+            len: len as u64,
+            max: max as u64,
+        });
+    }
+    Ok(len)
+}
+
+/// Writes `head ‖ tail` as they are (a tail is often empty).
+#[inline]
+pub(crate) fn push_parts<O: Output + ?Sized>(out: &mut O, head: &[u8], tail: &[u8]) {
+    out.push_slice(head);
+    if !tail.is_empty() {
+        out.push_slice(tail);
+    }
 }
 
 /// `impl Encode for $codec`, all four methods, from the [`EncodeParts`]

@@ -21,7 +21,7 @@
 //! ```
 
 use crate::error::{ConfigError, Error, reason};
-use crate::framing::{Decode, Decoded, EncodeParts, Output, encode_by_parts};
+use crate::framing::{Decode, Decoded, EncodeParts, Output, encode_by_parts, push_parts};
 
 /// The default limit of a length-prefixed frame on the wire, header included: 8 MiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 8 * 1024 * 1024;
@@ -611,10 +611,7 @@ impl LengthPrefixed {
     #[inline(never)]
     fn decode_general(&mut self, src: &[u8]) -> Decoded {
         if let Some(reason) = self.corrupt {
-            return Decoded::Error {
-                consumed: 0,
-                error: Error::CorruptHeader { reason },
-            };
+            return Decoded::corrupt(reason);
         }
         if self.discarding > 0 {
             let skipped = self.discard(src.len());
@@ -668,10 +665,7 @@ impl LengthPrefixed {
     #[cold]
     fn corrupt(&mut self, reason: &'static str) -> Decoded {
         self.corrupt = Some(reason);
-        Decoded::Error {
-            consumed: 0,
-            error: Error::CorruptHeader { reason },
-        }
+        Decoded::corrupt(reason)
     }
 
     /// Counts what has arrived of an oversized frame as skipped: the bytes
@@ -878,10 +872,7 @@ impl EncodeParts for LengthPrefixed {
             out.push_slice(prefix);
         }
         self.put_field(self.length_value(after.len() + tail.len()) as u64, out);
-        out.push_slice(after);
-        if !tail.is_empty() {
-            out.push_slice(tail);
-        }
+        push_parts(out, after, tail);
     }
 }
 

@@ -14,7 +14,7 @@
 //! the transport already keeps each message whole: one datagram, one frame.
 
 use crate::error::Error;
-use crate::framing::{Decode, Decoded, EncodeParts, Output, encode_by_parts};
+use crate::framing::{Decode, Decoded, EncodeParts, encode_by_parts, parts_len_within};
 
 /// The default limit of a raw frame: 64 KiB.
 ///
@@ -187,27 +187,13 @@ encode_by_parts! {
 impl EncodeParts for Raw {
     #[inline]
     fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        let len = head.len() + tail.len();
-        if len > self.max_frame_len {
-            return Err(Error::FrameTooLong {
-                len: len as u64,
-                max: self.max_frame_len as u64,
-            });
-        }
+        let len = parts_len_within(head, tail, self.max_frame_len)?;
         if len == 0 {
             return Err(Error::Unencodable {
                 reason: "raw framing cannot carry an empty payload: it writes no bytes".into(),
             });
         }
         Ok(len)
-    }
-
-    #[inline]
-    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
-        out.push_slice(head);
-        if !tail.is_empty() {
-            out.push_slice(tail);
-        }
     }
 }
 

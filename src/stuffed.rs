@@ -29,7 +29,7 @@
 use memchr::{memchr, memchr_iter, memchr2, memchr2_iter};
 
 use crate::error::{ConfigError, Error, reason};
-use crate::framing::{Decoded, EncodeParts, Output};
+use crate::framing::{Decoded, EncodeParts, Output, parts_len_within};
 
 /// The default limit of a byte-stuffed payload: 1 MiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
@@ -500,13 +500,7 @@ impl Engine {
 
 impl EncodeParts for Engine {
     fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        let len = head.len() + tail.len();
-        if len > self.max {
-            return Err(Error::FrameTooLong {
-                len: len as u64,
-                max: self.max as u64,
-            });
-        }
+        let len = parts_len_within(head, tail, self.max)?;
         let markers = match self.flag() {
             Some(_) if len == 0 => {
                 return Err(Error::Unencodable {
