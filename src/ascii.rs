@@ -46,6 +46,20 @@ enum Header {
     Hex { width: usize, upper: bool },
 }
 
+/// Netstrings' header: `12:hello world!,`.
+const NETSTRING: Header = Header::Decimal {
+    sep: b':',
+    zero: true,
+    trailer: Some(b','),
+};
+
+/// RFC 6587's `MSG-LEN SP`, which has no leading zero, so no empty message.
+const OCTET_COUNTING: Header = Header::Decimal {
+    sep: b' ',
+    zero: false,
+    trailer: None,
+};
+
 /// What is being skipped of an oversized frame, already reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Skip {
@@ -334,10 +348,17 @@ impl EncodeParts for Engine {
     }
 }
 
-/// Implements `Decode` and `Encode` (with two-part payloads) through the
-/// codec's `engine` field.
+/// Implements `Decode`, `Encode` (with two-part payloads) and the
+/// `max_frame_len` accessor through the codec's `engine` field.
 macro_rules! ascii_codec {
     ($codec:ty) => {
+        impl $codec {
+            /// The largest payload accepted, in bytes.
+            pub fn max_frame_len(&self) -> usize {
+                self.engine.max
+            }
+        }
+
         impl Decode for $codec {
             /// The next payload, after its header.
             ///
@@ -446,14 +467,7 @@ impl Netstring {
     /// Netstrings with an 8 MiB payload limit.
     pub fn new() -> Self {
         Netstring {
-            engine: Engine::new(
-                Header::Decimal {
-                    sep: b':',
-                    zero: true,
-                    trailer: Some(b','),
-                },
-                DEFAULT_MAX_FRAME_LEN,
-            ),
+            engine: Engine::new(NETSTRING, DEFAULT_MAX_FRAME_LEN),
         }
     }
 
@@ -480,11 +494,6 @@ impl Netstring {
     pub fn with_max_frame_len(mut self, max: usize) -> Self {
         self.engine.max = max;
         self
-    }
-
-    /// The largest payload accepted, in bytes.
-    pub fn max_frame_len(&self) -> usize {
-        self.engine.max
     }
 }
 
@@ -539,14 +548,7 @@ impl OctetCounting {
     /// Octet counting with an 8 MiB payload limit.
     pub fn new() -> Self {
         OctetCounting {
-            engine: Engine::new(
-                Header::Decimal {
-                    sep: b' ',
-                    zero: false,
-                    trailer: None,
-                },
-                DEFAULT_MAX_FRAME_LEN,
-            ),
+            engine: Engine::new(OCTET_COUNTING, DEFAULT_MAX_FRAME_LEN),
         }
     }
 
@@ -557,11 +559,6 @@ impl OctetCounting {
     pub fn with_max_frame_len(mut self, max: usize) -> Self {
         self.engine.max = max;
         self
-    }
-
-    /// The largest payload accepted, in bytes.
-    pub fn max_frame_len(&self) -> usize {
-        self.engine.max
     }
 }
 
@@ -669,11 +666,6 @@ impl HexLength {
             *upper = yes;
         }
         self
-    }
-
-    /// The largest payload accepted, in bytes.
-    pub fn max_frame_len(&self) -> usize {
-        self.engine.max
     }
 
     /// The number of hex digits in the length field.
