@@ -24,7 +24,9 @@
 //! errors: see [`Netstring`](crate::Netstring#limits-and-errors).
 
 use crate::error::{ConfigError, Error, reason};
-use crate::framing::{Decode, Decoded, Encode, Output};
+use crate::framing::{
+    Decode, Decoded, EncodeParts, Output, encode_by_parts, parts_len_within, push_parts,
+};
 
 /// The default limit of an ASCII-length payload: 8 MiB, as for
 /// [`LengthPrefixed`](crate::LengthPrefixed).
@@ -43,6 +45,20 @@ enum Header {
     /// Exactly `width` hex digits (either case).
     Hex { width: usize, upper: bool },
 }
+
+/// Netstrings' header: `12:hello world!,`.
+const NETSTRING: Header = Header::Decimal {
+    sep: b':',
+    zero: true,
+    trailer: Some(b','),
+};
+
+/// RFC 6587's `MSG-LEN SP`, which has no leading zero, so no empty message.
+const OCTET_COUNTING: Header = Header::Decimal {
+    sep: b' ',
+    zero: false,
+    trailer: None,
+};
 
 /// What is being skipped of an oversized frame, already reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,18 +126,12 @@ impl Engine {
     #[cold]
     fn corrupt(&mut self, reason: &'static str) -> Decoded {
         self.corrupt = Some(reason);
-        Decoded::Error {
-            consumed: 0,
-            error: Error::CorruptHeader { reason },
-        }
+        Decoded::corrupt(reason)
     }
 
     fn decode(&mut self, src: &[u8]) -> Decoded {
         if let Some(reason) = self.corrupt {
-            return Decoded::Error {
-                consumed: 0,
-                error: Error::CorruptHeader { reason },
-            };
+            return Decoded::corrupt(reason);
         }
         let mut skipped = 0;
         loop {
@@ -304,15 +314,11 @@ impl Engine {
             }
         }
     }
+}
 
-    fn encoded_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        let len = head.len() + tail.len();
-        if len > self.max {
-            return Err(Error::FrameTooLong {
-                len: len as u64,
-                max: self.max as u64,
-            });
-        }
+impl EncodeParts for Engine {
+    fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        let len = parts_len_within(head, tail, self.max)?;
         match self.header {
             Header::Decimal { zero: false, .. } if len == 0 => {
                 return Err(Error::Unencodable {
@@ -332,23 +338,27 @@ impl Engine {
         Ok(self.header(len).1 + len + usize::from(self.trailer().is_some()))
     }
 
-    fn write_frame<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
+    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
         let (header, n) = self.header(head.len() + tail.len());
         out.push_slice(&header[..n]);
-        out.push_slice(head);
-        if !tail.is_empty() {
-            out.push_slice(tail);
-        }
+        push_parts(out, head, tail);
         if let Some(t) = self.trailer() {
             out.push_byte(t);
         }
     }
 }
 
-/// Implements `Decode` and `Encode` (with two-part payloads) through the
-/// codec's `engine` field.
+/// Implements `Decode`, `Encode` (with two-part payloads) and the
+/// `max_frame_len` accessor through the codec's `engine` field.
 macro_rules! ascii_codec {
     ($codec:ty) => {
+        impl $codec {
+            /// The largest payload accepted, in bytes.
+            pub fn max_frame_len(&self) -> usize {
+                self.engine.max
+            }
+        }
+
         impl Decode for $codec {
             /// The next payload, after its header.
             ///
@@ -367,43 +377,17 @@ macro_rules! ascii_codec {
             }
         }
 
-        impl Encode for $codec {
-            /// The header, the payload (and trailer), or the refusal.
-            ///
-            /// # Errors
-            ///
-            /// [`Error::FrameTooLong`] over the limit; [`Error::Unencodable`]
-            /// for a length the header cannot write.
-            #[inline]
-            fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
-                self.engine.encoded_len(payload, &[])
-            }
-
-            #[inline]
-            fn write_frame<O: Output + ?Sized>(
-                &self,
-                payload: &[u8],
-                _encoded_len: usize,
-                out: &mut O,
-            ) {
-                self.engine.write_frame(payload, &[], out);
-            }
-
-            /// The payload `head ‖ tail`: the length counts both.
-            #[inline]
-            fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-                self.engine.encoded_len(head, tail)
-            }
-
-            #[inline]
-            fn write_frame_parts<O: Output + ?Sized>(
-                &self,
-                head: &[u8],
-                tail: &[u8],
-                _encoded_len: usize,
-                out: &mut O,
-            ) {
-                self.engine.write_frame(head, tail, out);
+        encode_by_parts! {
+            impl Encode for $codec => engine {
+                /// The header, the payload (and trailer), or the refusal.
+                ///
+                /// # Errors
+                ///
+                /// [`Error::FrameTooLong`] over the limit; [`Error::Unencodable`]
+                /// for a length the header cannot write.
+                fn encoded_len;
+                /// The payload `head ‖ tail`: the length counts both.
+                fn encoded_len_parts;
             }
         }
     };
@@ -483,14 +467,7 @@ impl Netstring {
     /// Netstrings with an 8 MiB payload limit.
     pub fn new() -> Self {
         Netstring {
-            engine: Engine::new(
-                Header::Decimal {
-                    sep: b':',
-                    zero: true,
-                    trailer: Some(b','),
-                },
-                DEFAULT_MAX_FRAME_LEN,
-            ),
+            engine: Engine::new(NETSTRING, DEFAULT_MAX_FRAME_LEN),
         }
     }
 
@@ -517,11 +494,6 @@ impl Netstring {
     pub fn with_max_frame_len(mut self, max: usize) -> Self {
         self.engine.max = max;
         self
-    }
-
-    /// The largest payload accepted, in bytes.
-    pub fn max_frame_len(&self) -> usize {
-        self.engine.max
     }
 }
 
@@ -576,14 +548,7 @@ impl OctetCounting {
     /// Octet counting with an 8 MiB payload limit.
     pub fn new() -> Self {
         OctetCounting {
-            engine: Engine::new(
-                Header::Decimal {
-                    sep: b' ',
-                    zero: false,
-                    trailer: None,
-                },
-                DEFAULT_MAX_FRAME_LEN,
-            ),
+            engine: Engine::new(OCTET_COUNTING, DEFAULT_MAX_FRAME_LEN),
         }
     }
 
@@ -594,11 +559,6 @@ impl OctetCounting {
     pub fn with_max_frame_len(mut self, max: usize) -> Self {
         self.engine.max = max;
         self
-    }
-
-    /// The largest payload accepted, in bytes.
-    pub fn max_frame_len(&self) -> usize {
-        self.engine.max
     }
 }
 
@@ -706,11 +666,6 @@ impl HexLength {
             *upper = yes;
         }
         self
-    }
-
-    /// The largest payload accepted, in bytes.
-    pub fn max_frame_len(&self) -> usize {
-        self.engine.max
     }
 
     /// The number of hex digits in the length field.

@@ -29,7 +29,7 @@
 use memchr::memchr;
 
 use crate::error::Error;
-use crate::framing::{DecodeMut, Decoded, Encode, Output};
+use crate::framing::{DecodeMut, Decoded, EncodeParts, Output, encode_by_parts, parts_len_within};
 
 /// The default limit of a COBS payload: 1 MiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
@@ -389,52 +389,41 @@ impl DecodeMut for Cobs {
     }
 }
 
-impl Encode for Cobs {
-    /// The exact size of the encoding with its final `0x00`: the payload
-    /// without its zeros, plus one code byte per group, plus one.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::FrameTooLong`] for a payload over the limit.
-    #[inline]
-    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
-        if payload.len() > self.max_frame_len {
-            return Err(self.too_long(payload.len()));
-        }
-        Ok(encoded_len(payload))
+encode_by_parts! {
+    impl Encode for Cobs {
+        /// The exact size of the encoding with its final `0x00`: the payload
+        /// without its zeros, plus one code byte per group, plus one.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::FrameTooLong`] for a payload over the limit.
+        fn encoded_len;
+        /// The payload `head ‖ tail` (data and a CRC trailer, say), encoded
+        /// as one frame without joining the parts first.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::FrameTooLong`] for a payload over the limit.
+        fn encoded_len_parts;
     }
+}
 
-    /// Encodes `payload` straight into `out`, one run of non-zero bytes at
-    /// a time: its full 254-byte groups, then a group for the rest of it,
-    /// whose code stands for the zero after the run.
+impl EncodeParts for Cobs {
     #[inline]
-    fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
-        write_groups(Joined([payload, &[]]), out);
-    }
-
-    /// The payload `head ‖ tail` (data and a CRC trailer, say), encoded
-    /// as one frame without joining the parts first.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::FrameTooLong`] for a payload over the limit.
-    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        let len = head.len() + tail.len();
-        if len > self.max_frame_len {
-            return Err(self.too_long(len));
+    fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        parts_len_within(head, tail, self.max_frame_len)?;
+        if tail.is_empty() {
+            return Ok(encoded_len(head));
         }
         let mut count = Count(0);
         write_groups(Joined([head, tail]), &mut count);
         Ok(count.0)
     }
 
-    fn write_frame_parts<O: Output + ?Sized>(
-        &self,
-        head: &[u8],
-        tail: &[u8],
-        _encoded_len: usize,
-        out: &mut O,
-    ) {
+    /// Encodes `head ‖ tail` straight into `out`, one run of non-zero bytes
+    /// at a time (see [`write_groups`]).
+    #[inline]
+    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
         write_groups(Joined([head, tail]), out);
     }
 }

@@ -15,7 +15,7 @@
 //! game ticks, the `time` protocol's 4-byte answer).
 
 use crate::error::{ConfigError, Error, reason};
-use crate::framing::{Decode, Decoded, Encode, Output};
+use crate::framing::{Decode, Decoded, EncodeParts, encode_by_parts};
 
 /// Frames of exactly `n` bytes each, with no header or delimiter.
 ///
@@ -168,35 +168,23 @@ impl Decode for FixedLength {
     }
 }
 
-impl Encode for FixedLength {
-    /// `n`, for an item of exactly `n` bytes: it is written unchanged.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Unencodable`] if the item is not exactly `n` bytes long.
-    #[inline]
-    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
-        if payload.len() != self.len {
-            return Err(Error::Unencodable {
-                reason: reason!(
-                    "a fixed-length frame must be exactly {} bytes, got {}",
-                    self.len,
-                    payload.len()
-                ),
-            });
-        }
-        Ok(self.len)
+encode_by_parts! {
+    impl Encode for FixedLength {
+        /// `n`, for an item of exactly `n` bytes: it is written unchanged.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::Unencodable`] if the item is not exactly `n` bytes long.
+        fn encoded_len;
+        /// `n`, for the payload `head ‖ tail` of exactly `n` bytes (a
+        /// [`Crc`](crate::Crc) trailer inside a fixed-size record).
+        fn encoded_len_parts;
     }
+}
 
+impl EncodeParts for FixedLength {
     #[inline]
-    fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
-        out.push_slice(payload);
-    }
-
-    /// `n`, for the payload `head ‖ tail` of exactly `n` bytes (a
-    /// [`Crc`](crate::Crc) trailer inside a fixed-size record).
-    #[inline]
-    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+    fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
         let len = head.len() + tail.len();
         if len != self.len {
             return Err(Error::Unencodable {
@@ -207,18 +195,6 @@ impl Encode for FixedLength {
             });
         }
         Ok(self.len)
-    }
-
-    #[inline]
-    fn write_frame_parts<O: Output + ?Sized>(
-        &self,
-        head: &[u8],
-        tail: &[u8],
-        _encoded_len: usize,
-        out: &mut O,
-    ) {
-        out.push_slice(head);
-        out.push_slice(tail);
     }
 }
 

@@ -154,6 +154,17 @@ impl Decoded {
         }
     }
 
+    /// The answer of a decoder whose framing is lost
+    /// ([`Error::CorruptHeader`]): nothing consumed, since where the next
+    /// frame starts is unknown.
+    #[inline]
+    pub(crate) fn corrupt(reason: &'static str) -> Decoded {
+        Decoded::Error {
+            consumed: 0,
+            error: Error::CorruptHeader { reason },
+        }
+    }
+
     /// The end-of-stream answer for a decoder that found no frame: nothing
     /// left is clean, anything left is [`Error::Truncated`] and consumed.
     #[inline]
@@ -442,3 +453,115 @@ pub trait Encode {
         Ok(len)
     }
 }
+
+/// A framing that frames a payload given in two parts as one: a length
+/// header counting both, or stuffing run over both. Its [`Encode`] impl is
+/// written from these two methods by [`encode_by_parts!`], the one-part
+/// methods being the two-part ones with an empty tail.
+pub(crate) trait EncodeParts {
+    /// The exact size of `head ‖ tail` framed, or the refusal
+    /// ([`Encode::encoded_len_parts`]).
+    fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error>;
+
+    /// Writes `head ‖ tail`, framed ([`Encode::write_frame_parts`]); the
+    /// size found by [`parts_len`](EncodeParts::parts_len) is not needed.
+    ///
+    /// The default writes the parts as they are, for a framing that adds no
+    /// bytes (fixed-length records, raw datagrams).
+    #[inline]
+    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
+        push_parts(out, head, tail);
+    }
+}
+
+/// The length of the payload `head ‖ tail`, or [`Error::FrameTooLong`] when
+/// it is over `max`: the first check of an encoder with a payload limit.
+#[inline]
+pub(crate) fn parts_len_within(head: &[u8], tail: &[u8], max: usize) -> Result<usize, Error> {
+    let len = head.len() + tail.len();
+    if len > max {
+        return Err(Error::FrameTooLong {
+            len: len as u64,
+            max: max as u64,
+        });
+    }
+    Ok(len)
+}
+
+/// Writes `head ‖ tail` as they are (a tail is often empty).
+#[inline]
+pub(crate) fn push_parts<O: Output + ?Sized>(out: &mut O, head: &[u8], tail: &[u8]) {
+    out.push_slice(head);
+    if !tail.is_empty() {
+        out.push_slice(tail);
+    }
+}
+
+/// `impl Encode for $codec`, all four methods, from the [`EncodeParts`]
+/// impl of the codec (or of its field `$field`), with the doc comments
+/// given for `encoded_len` (the codec's "# Errors") and
+/// `encoded_len_parts`:
+///
+/// ```text
+/// encode_by_parts! {
+///     impl Encode for Netstring => engine {
+///         /// The header, the payload (and trailer), or the refusal.
+///         fn encoded_len;
+///         /// The payload `head ‖ tail`: the length counts both.
+///         fn encoded_len_parts;
+///     }
+/// }
+/// ```
+macro_rules! encode_by_parts {
+    (
+        impl Encode for $codec:ty $(=> $field:ident)? {
+            $(#[$one:meta])*
+            fn encoded_len;
+            $(#[$two:meta])*
+            fn encoded_len_parts;
+        }
+    ) => {
+        impl $crate::framing::Encode for $codec {
+            $(#[$one])*
+            #[inline]
+            fn encoded_len(&self, payload: &[u8]) -> Result<usize, $crate::Error> {
+                $crate::framing::EncodeParts::parts_len($crate::framing::encode_by_parts!(@parts self $(.$field)?), payload, &[])
+            }
+
+            #[inline]
+            fn write_frame<O: $crate::framing::Output + ?Sized>(
+                &self,
+                payload: &[u8],
+                _encoded_len: usize,
+                out: &mut O,
+            ) {
+                $crate::framing::EncodeParts::write_parts($crate::framing::encode_by_parts!(@parts self $(.$field)?), payload, &[], out);
+            }
+
+            $(#[$two])*
+            #[inline]
+            fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, $crate::Error> {
+                $crate::framing::EncodeParts::parts_len($crate::framing::encode_by_parts!(@parts self $(.$field)?), head, tail)
+            }
+
+            #[inline]
+            fn write_frame_parts<O: $crate::framing::Output + ?Sized>(
+                &self,
+                head: &[u8],
+                tail: &[u8],
+                _encoded_len: usize,
+                out: &mut O,
+            ) {
+                $crate::framing::EncodeParts::write_parts($crate::framing::encode_by_parts!(@parts self $(.$field)?), head, tail, out);
+            }
+        }
+    };
+    // What implements `EncodeParts`: the codec, or its field.
+    (@parts $self:ident) => {
+        $self
+    };
+    (@parts $self:ident . $field:ident) => {
+        &$self.$field
+    };
+}
+pub(crate) use encode_by_parts;

@@ -10,7 +10,7 @@
 //! slice of it (`framed.send(&frame[..])`), with no copy before encoding.
 
 use asynchronous_codec::{Decoder, Encoder};
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 
 use crate::error::Error;
 use crate::owned;
@@ -22,19 +22,7 @@ macro_rules! futures_codecs {
     )*};
     // A generic codec: `futures_codecs!(@impl [C: Bound] Wrapper<C>)`.
     (@impl [$($generics:tt)*] $codec:ty) => {
-        impl<$($generics)*> Decoder for $codec {
-            type Item = Bytes;
-            type Error = Error;
-
-            #[inline]
-            fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-                owned::decode(self, src, false)
-            }
-
-            fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-                owned::decode(self, src, true)
-            }
-        }
+        owned::bytes_decoder!(Decoder, [$($generics)*] $codec);
 
         impl<$($generics)*> Encoder for $codec {
             type Item<'a> = &'a [u8];

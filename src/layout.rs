@@ -77,22 +77,20 @@ struct Role {
     decoded: u8,
 }
 
-const HEADER: Role = Role {
-    part: WirePart::Header,
-    decoded: 0,
-};
+impl Role {
+    /// A byte of framing, which decodes to nothing.
+    const fn framing(part: WirePart) -> Role {
+        Role { part, decoded: 0 }
+    }
+}
+
+const HEADER: Role = Role::framing(WirePart::Header);
 const PAYLOAD: Role = Role {
     part: WirePart::Payload,
     decoded: 1,
 };
-const ESCAPE: Role = Role {
-    part: WirePart::Escape,
-    decoded: 0,
-};
-const END: Role = Role {
-    part: WirePart::End,
-    decoded: 0,
-};
+const ESCAPE: Role = Role::framing(WirePart::Escape);
+const END: Role = Role::framing(WirePart::End);
 
 impl AnyCodec {
     /// The layout of one encoded frame at the front of `frame`: which bytes

@@ -21,7 +21,7 @@
 //! ```
 
 use crate::error::{ConfigError, Error, reason};
-use crate::framing::{Decode, Decoded, Encode, Output};
+use crate::framing::{Decode, Decoded, EncodeParts, Output, encode_by_parts, push_parts};
 
 /// The default limit of a length-prefixed frame on the wire, header included: 8 MiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 8 * 1024 * 1024;
@@ -611,10 +611,7 @@ impl LengthPrefixed {
     #[inline(never)]
     fn decode_general(&mut self, src: &[u8]) -> Decoded {
         if let Some(reason) = self.corrupt {
-            return Decoded::Error {
-                consumed: 0,
-                error: Error::CorruptHeader { reason },
-            };
+            return Decoded::corrupt(reason);
         }
         if self.discarding > 0 {
             let skipped = self.discard(src.len());
@@ -668,10 +665,7 @@ impl LengthPrefixed {
     #[cold]
     fn corrupt(&mut self, reason: &'static str) -> Decoded {
         self.corrupt = Some(reason);
-        Decoded::Error {
-            consumed: 0,
-            error: Error::CorruptHeader { reason },
-        }
+        Decoded::corrupt(reason)
     }
 
     /// Counts what has arrived of an oversized frame as skipped: the bytes
@@ -732,7 +726,7 @@ impl LengthPrefixed {
     /// those after it (in two parts).
     ///
     /// With a kept header, the header lies in `head` (checked by
-    /// `encoded_len_of`).
+    /// `parts_len`).
     #[inline]
     fn split_item<'p>(
         &self,
@@ -745,68 +739,6 @@ impl LengthPrefixed {
             (&head[..self.layout.offset], &head[header..], tail)
         } else {
             (&head[..0], head, tail)
-        }
-    }
-
-    /// The encoded size of the item `head ‖ tail`, or the refusal.
-    #[inline]
-    fn encoded_len_of(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        let l = &self.layout;
-        let keep_header = self.keeps_header()?;
-        let item_len = head.len() + tail.len();
-        if keep_header {
-            let header = l.offset + l.width.min_size();
-            if item_len < header {
-                return Err(Error::Unencodable {
-                    reason: reason!(
-                        "a frame of {item_len} bytes cannot hold its own {header}-byte header"
-                    ),
-                });
-            }
-            if head.len() < header {
-                return Err(Error::EncodeUnsupported {
-                    reason: "a kept header must lie in the first part of a payload given in two parts",
-                });
-            }
-        }
-        let (prefix, after, tail) = self.split_item(head, tail, keep_header);
-        let after_len = after.len() + tail.len();
-        let value = self.length_value(after_len);
-        if value < 0 || value > i128::from(l.width.max_value()) {
-            return Err(Error::Unencodable {
-                reason: reason!(
-                    "{after_len} bytes after the length field give a length of {value}, outside 0..={} for {:?}",
-                    l.width.max_value(),
-                    l.width
-                ),
-            });
-        }
-        let field_len = match l.width {
-            Width::Varint | Width::Varint4 => varint_len(value as u64),
-            w => w.min_size(),
-        };
-        let total = prefix.len() + field_len + after_len;
-        if total > l.max_frame_len {
-            return Err(Error::FrameTooLong {
-                len: total as u64,
-                max: l.max_frame_len as u64,
-            });
-        }
-        Ok(total)
-    }
-
-    /// Writes the item `head ‖ tail`, framed.
-    #[inline]
-    fn write_of<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
-        let keep_header = self.layout.strip == Some(0);
-        let (prefix, after, tail) = self.split_item(head, tail, keep_header);
-        if !prefix.is_empty() {
-            out.push_slice(prefix);
-        }
-        self.put_field(self.length_value(after.len() + tail.len()) as u64, out);
-        out.push_slice(after);
-        if !tail.is_empty() {
-            out.push_slice(tail);
         }
     }
 
@@ -867,42 +799,80 @@ impl crate::framing::FrameLen for LengthPrefixed {
     }
 }
 
-impl Encode for LengthPrefixed {
-    /// The header plus the payload, or the refusal.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::EncodeUnsupported`] for a layout that drops bytes it cannot
-    /// rebuild; [`Error::Unencodable`] for a length the field cannot hold, or
-    /// (with `strip(0)`) an item shorter than its own header;
-    /// [`Error::FrameTooLong`] over the limit.
+encode_by_parts! {
+    impl Encode for LengthPrefixed {
+        /// The header plus the payload, or the refusal.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::EncodeUnsupported`] for a layout that drops bytes it cannot
+        /// rebuild; [`Error::Unencodable`] for a length the field cannot hold, or
+        /// (with `strip(0)`) an item shorter than its own header;
+        /// [`Error::FrameTooLong`] over the limit.
+        fn encoded_len;
+        /// The item `head ‖ tail`: the length field counts both parts. With
+        /// `strip(0)`, the header must lie in `head`
+        /// ([`Error::EncodeUnsupported`] otherwise).
+        fn encoded_len_parts;
+    }
+}
+
+impl EncodeParts for LengthPrefixed {
     #[inline]
-    fn encoded_len(&self, item: &[u8]) -> Result<usize, Error> {
-        self.encoded_len_of(item, &[])
+    fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        let l = &self.layout;
+        let keep_header = self.keeps_header()?;
+        let item_len = head.len() + tail.len();
+        if keep_header {
+            let header = l.offset + l.width.min_size();
+            if item_len < header {
+                return Err(Error::Unencodable {
+                    reason: reason!(
+                        "a frame of {item_len} bytes cannot hold its own {header}-byte header"
+                    ),
+                });
+            }
+            if head.len() < header {
+                return Err(Error::EncodeUnsupported {
+                    reason: "a kept header must lie in the first part of a payload given in two parts",
+                });
+            }
+        }
+        let (prefix, after, tail) = self.split_item(head, tail, keep_header);
+        let after_len = after.len() + tail.len();
+        let value = self.length_value(after_len);
+        if value < 0 || value > i128::from(l.width.max_value()) {
+            return Err(Error::Unencodable {
+                reason: reason!(
+                    "{after_len} bytes after the length field give a length of {value}, outside 0..={} for {:?}",
+                    l.width.max_value(),
+                    l.width
+                ),
+            });
+        }
+        let field_len = match l.width {
+            Width::Varint | Width::Varint4 => varint_len(value as u64),
+            w => w.min_size(),
+        };
+        let total = prefix.len() + field_len + after_len;
+        if total > l.max_frame_len {
+            return Err(Error::FrameTooLong {
+                len: total as u64,
+                max: l.max_frame_len as u64,
+            });
+        }
+        Ok(total)
     }
 
     #[inline]
-    fn write_frame<O: Output + ?Sized>(&self, item: &[u8], _encoded_len: usize, out: &mut O) {
-        self.write_of(item, &[], out);
-    }
-
-    /// The item `head ‖ tail`: the length field counts both parts. With
-    /// `strip(0)`, the header must lie in `head`
-    /// ([`Error::EncodeUnsupported`] otherwise).
-    #[inline]
-    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        self.encoded_len_of(head, tail)
-    }
-
-    #[inline]
-    fn write_frame_parts<O: Output + ?Sized>(
-        &self,
-        head: &[u8],
-        tail: &[u8],
-        _encoded_len: usize,
-        out: &mut O,
-    ) {
-        self.write_of(head, tail, out);
+    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
+        let keep_header = self.layout.strip == Some(0);
+        let (prefix, after, tail) = self.split_item(head, tail, keep_header);
+        if !prefix.is_empty() {
+            out.push_slice(prefix);
+        }
+        self.put_field(self.length_value(after.len() + tail.len()) as u64, out);
+        push_parts(out, after, tail);
     }
 }
 

@@ -61,6 +61,34 @@ pub(crate) fn decode<D: DecodeMut + ?Sized>(
     }
 }
 
+/// `impl $decoder for $codec` (tokio-util's or asynchronous-codec's
+/// `Decoder`, which have the same methods), with `Bytes` frames cut by
+/// [`decode`]; `[$generics]` for a generic codec.
+macro_rules! bytes_decoder {
+    ($decoder:path, [$($generics:tt)*] $codec:ty) => {
+        impl<$($generics)*> $decoder for $codec {
+            type Item = bytes::Bytes;
+            type Error = $crate::Error;
+
+            #[inline]
+            fn decode(
+                &mut self,
+                src: &mut bytes::BytesMut,
+            ) -> Result<Option<bytes::Bytes>, $crate::Error> {
+                $crate::owned::decode(self, src, false)
+            }
+
+            fn decode_eof(
+                &mut self,
+                src: &mut bytes::BytesMut,
+            ) -> Result<Option<bytes::Bytes>, $crate::Error> {
+                $crate::owned::decode(self, src, true)
+            }
+        }
+    };
+}
+pub(crate) use bytes_decoder;
+
 /// Appends `payload`, framed, to `dst`: one reservation, no zero-fill.
 #[inline]
 pub(crate) fn encode<E: Encode + ?Sized>(

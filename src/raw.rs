@@ -14,7 +14,7 @@
 //! the transport already keeps each message whole: one datagram, one frame.
 
 use crate::error::Error;
-use crate::framing::{Decode, Decoded, Encode, Output};
+use crate::framing::{Decode, Decoded, EncodeParts, encode_by_parts, parts_len_within};
 
 /// The default limit of a raw frame: 64 KiB.
 ///
@@ -168,53 +168,32 @@ impl Decode for Raw {
     }
 }
 
-impl Encode for Raw {
-    /// The payload's own length: it is written as is.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::FrameTooLong`] for a payload over the limit, and
-    /// [`Error::Unencodable`] for an empty one, which writes no bytes and
-    /// could not be decoded back.
-    #[inline]
-    fn encoded_len(&self, payload: &[u8]) -> Result<usize, Error> {
-        self.encoded_len_parts(payload, &[])
+encode_by_parts! {
+    impl Encode for Raw {
+        /// The payload's own length: it is written as is.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::FrameTooLong`] for a payload over the limit, and
+        /// [`Error::Unencodable`] for an empty one, which writes no bytes and
+        /// could not be decoded back.
+        fn encoded_len;
+        /// The length of `head ‖ tail`, written as is (a [`Crc`](crate::Crc)
+        /// trailer on each datagram).
+        fn encoded_len_parts;
     }
+}
 
+impl EncodeParts for Raw {
     #[inline]
-    fn write_frame<O: Output + ?Sized>(&self, payload: &[u8], _encoded_len: usize, out: &mut O) {
-        out.push_slice(payload);
-    }
-
-    /// The length of `head ‖ tail`, written as is (a [`Crc`](crate::Crc)
-    /// trailer on each datagram).
-    #[inline]
-    fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        let len = head.len() + tail.len();
-        if len > self.max_frame_len {
-            return Err(Error::FrameTooLong {
-                len: len as u64,
-                max: self.max_frame_len as u64,
-            });
-        }
+    fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        let len = parts_len_within(head, tail, self.max_frame_len)?;
         if len == 0 {
             return Err(Error::Unencodable {
                 reason: "raw framing cannot carry an empty payload: it writes no bytes".into(),
             });
         }
         Ok(len)
-    }
-
-    #[inline]
-    fn write_frame_parts<O: Output + ?Sized>(
-        &self,
-        head: &[u8],
-        tail: &[u8],
-        _encoded_len: usize,
-        out: &mut O,
-    ) {
-        out.push_slice(head);
-        out.push_slice(tail);
     }
 }
 

@@ -29,7 +29,7 @@
 use memchr::{memchr, memchr_iter, memchr2, memchr2_iter};
 
 use crate::error::{ConfigError, Error, reason};
-use crate::framing::{Decoded, Output};
+use crate::framing::{Decoded, EncodeParts, Output, parts_len_within};
 
 /// The default limit of a byte-stuffed payload: 1 MiB.
 pub(crate) const DEFAULT_MAX_FRAME_LEN: usize = 1024 * 1024;
@@ -473,44 +473,6 @@ impl Engine {
         }
     }
 
-    /// The encoded size of the payload `head ‖ tail`, or the refusal.
-    pub(crate) fn encoded_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
-        let len = head.len() + tail.len();
-        if len > self.max {
-            return Err(Error::FrameTooLong {
-                len: len as u64,
-                max: self.max as u64,
-            });
-        }
-        let markers = match self.flag() {
-            Some(_) if len == 0 => {
-                return Err(Error::Unencodable {
-                    reason: reason!(
-                        "an empty frame cannot be sent: the decoder skips empty frames between flags"
-                    ),
-                });
-            }
-            Some(_) => 1 + usize::from(self.open),
-            None => 4,
-        };
-        Ok(markers + len + self.escaped(head) + self.escaped(tail))
-    }
-
-    /// Writes the payload `head ‖ tail`, stuffed and framed.
-    pub(crate) fn write_frame<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
-        match self.flag() {
-            Some(flag) if self.open => out.push_byte(flag),
-            Some(_) => {}
-            None => out.push_slice(&[DLE, STX]),
-        }
-        self.stuff(head, out);
-        self.stuff(tail, out);
-        match self.flag() {
-            Some(flag) => out.push_byte(flag),
-            None => out.push_slice(&[DLE, ETX]),
-        }
-    }
-
     /// Writes `part` with every flag and escape byte escaped.
     #[inline]
     fn stuff<O: Output + ?Sized>(&self, part: &[u8], out: &mut O) {
@@ -532,6 +494,38 @@ impl Engine {
         }
         if pos < part.len() {
             out.push_slice(&part[pos..]);
+        }
+    }
+}
+
+impl EncodeParts for Engine {
+    fn parts_len(&self, head: &[u8], tail: &[u8]) -> Result<usize, Error> {
+        let len = parts_len_within(head, tail, self.max)?;
+        let markers = match self.flag() {
+            Some(_) if len == 0 => {
+                return Err(Error::Unencodable {
+                    reason: reason!(
+                        "an empty frame cannot be sent: the decoder skips empty frames between flags"
+                    ),
+                });
+            }
+            Some(_) => 1 + usize::from(self.open),
+            None => 4,
+        };
+        Ok(markers + len + self.escaped(head) + self.escaped(tail))
+    }
+
+    fn write_parts<O: Output + ?Sized>(&self, head: &[u8], tail: &[u8], out: &mut O) {
+        match self.flag() {
+            Some(flag) if self.open => out.push_byte(flag),
+            Some(_) => {}
+            None => out.push_slice(&[DLE, STX]),
+        }
+        self.stuff(head, out);
+        self.stuff(tail, out);
+        match self.flag() {
+            Some(flag) => out.push_byte(flag),
+            None => out.push_slice(&[DLE, ETX]),
         }
     }
 }
@@ -799,44 +793,18 @@ macro_rules! stuffing_codec {
             }
         }
 
-        impl $crate::framing::Encode for $codec {
-            /// The stuffed payload between its markers, or the refusal.
-            ///
-            /// # Errors
-            ///
-            /// [`Error::FrameTooLong`](crate::Error::FrameTooLong) over the
-            /// limit; [`Error::Unencodable`](crate::Error::Unencodable) for
-            /// an empty payload where the decoder skips empty frames.
-            #[inline]
-            fn encoded_len(&self, payload: &[u8]) -> Result<usize, $crate::Error> {
-                self.engine.encoded_len(payload, &[])
-            }
-
-            #[inline]
-            fn write_frame<O: $crate::framing::Output + ?Sized>(
-                &self,
-                payload: &[u8],
-                _encoded_len: usize,
-                out: &mut O,
-            ) {
-                self.engine.write_frame(payload, &[], out);
-            }
-
-            /// The payload `head ‖ tail`, stuffed as one.
-            #[inline]
-            fn encoded_len_parts(&self, head: &[u8], tail: &[u8]) -> Result<usize, $crate::Error> {
-                self.engine.encoded_len(head, tail)
-            }
-
-            #[inline]
-            fn write_frame_parts<O: $crate::framing::Output + ?Sized>(
-                &self,
-                head: &[u8],
-                tail: &[u8],
-                _encoded_len: usize,
-                out: &mut O,
-            ) {
-                self.engine.write_frame(head, tail, out);
+        $crate::framing::encode_by_parts! {
+            impl Encode for $codec => engine {
+                /// The stuffed payload between its markers, or the refusal.
+                ///
+                /// # Errors
+                ///
+                /// [`Error::FrameTooLong`](crate::Error::FrameTooLong) over the
+                /// limit; [`Error::Unencodable`](crate::Error::Unencodable) for
+                /// an empty payload where the decoder skips empty frames.
+                fn encoded_len;
+                /// The payload `head ‖ tail`, stuffed as one.
+                fn encoded_len_parts;
             }
         }
     };

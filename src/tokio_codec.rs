@@ -24,20 +24,7 @@ macro_rules! bytes_codecs {
     )*};
     // A generic codec: `bytes_codecs!(@impl [C: Bound] Wrapper<C>)`.
     (@impl [$($generics:tt)*] $codec:ty) => {
-        impl<$($generics)*> Decoder for $codec {
-            type Item = Bytes;
-            type Error = Error;
-
-            #[inline]
-            fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-                owned::decode(self, src, false)
-            }
-
-            fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
-                owned::decode(self, src, true)
-            }
-        }
-
+        owned::bytes_decoder!(Decoder, [$($generics)*] $codec);
         bytes_encoders!(@impl [$($generics)*] $codec);
     };
 }
