@@ -77,7 +77,7 @@ use crate::error::Error;
 
 mod frames;
 
-pub use frames::{Frames, FramesMut, frames, frames_mut};
+pub use frames::{Frames, FramesMut, SliceFrames, frames, frames_mut};
 
 /// What a decoder found at the front of the bytes it was given.
 ///
@@ -227,6 +227,21 @@ impl<D: Decode + ?Sized> DecodeMut for D {
     #[inline]
     fn decode_in_place_eof(&mut self, src: &mut [u8]) -> Decoded {
         self.decode_slice_eof(src)
+    }
+}
+
+/// [`DecodeMut::decode_in_place`], or `decode_in_place_eof` when `eof`: for
+/// the adapters, which carry end of stream as a flag.
+#[inline]
+pub(crate) fn decode_in_place_at<D: DecodeMut + ?Sized>(
+    codec: &mut D,
+    src: &mut [u8],
+    eof: bool,
+) -> Decoded {
+    if eof {
+        codec.decode_in_place_eof(src)
+    } else {
+        codec.decode_in_place(src)
     }
 }
 

@@ -9,7 +9,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::Error;
-use crate::framing::{DecodeMut, Decoded, Encode};
+use crate::framing::{DecodeMut, Decoded, Encode, decode_in_place_at};
 
 /// Runs the core decoder on `src` and cuts the frame out of it.
 ///
@@ -22,11 +22,7 @@ pub(crate) fn decode<D: DecodeMut + ?Sized>(
     src: &mut BytesMut,
     eof: bool,
 ) -> Result<Option<Bytes>, Error> {
-    let answer = if eof {
-        codec.decode_in_place_eof(src)
-    } else {
-        codec.decode_in_place(src)
-    };
+    let answer = decode_in_place_at(codec, src, eof);
     match answer {
         Decoded::Frame {
             start,

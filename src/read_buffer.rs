@@ -22,7 +22,7 @@
 use std::ops::Range;
 
 use crate::error::Error;
-use crate::framing::{DecodeMut, Decoded, FrameLen};
+use crate::framing::{DecodeMut, Decoded, FrameLen, decode_in_place_at};
 
 /// How many bytes one read asks for, unless told otherwise.
 pub(crate) const DEFAULT_READ_SIZE: usize = 8 * 1024;
@@ -76,11 +76,7 @@ impl<D: DecodeMut + FrameLen> ReadBuffer<D> {
             return Step::End;
         }
         let src = &mut self.buf[self.start..self.end];
-        let answer = if self.eof {
-            self.codec.decode_in_place_eof(src)
-        } else {
-            self.codec.decode_in_place(src)
-        };
+        let answer = decode_in_place_at(&mut self.codec, src, self.eof);
         let at = self.start;
         self.start += answer.consumed();
         match answer {

@@ -13,7 +13,7 @@
 
 use core::iter::FusedIterator;
 
-use super::{Decode, DecodeMut, Decoded};
+use super::{Decode, DecodeMut, Decoded, decode_in_place_at};
 use crate::error::Error;
 
 /// The frames at the front of `buf`, for a [`Decode`] codec; see [`Frames`].
@@ -47,13 +47,7 @@ use crate::error::Error;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn frames<'c, 'b, D: Decode + ?Sized>(codec: &'c mut D, buf: &'b [u8]) -> Frames<'c, 'b, D> {
-    Frames {
-        codec,
-        rest: buf,
-        consumed: 0,
-        eof: false,
-        done: false,
-    }
+    SliceFrames::new(codec, buf)
 }
 
 /// The frames at the front of `buf`, decoded in place, for any
@@ -80,34 +74,31 @@ pub fn frames_mut<'c, 'b, D: DecodeMut + ?Sized>(
     codec: &'c mut D,
     buf: &'b mut [u8],
 ) -> FramesMut<'c, 'b, D> {
-    FramesMut {
-        codec,
-        rest: buf,
-        consumed: 0,
-        eof: false,
-        done: false,
-    }
+    SliceFrames::new(codec, buf)
 }
 
-/// An iterator over the frames at the front of a caller's buffer, made by
-/// [`frames`]: `Result<&[u8], Error>` items borrowed from that buffer.
+/// An iterator over the frames at the front of a caller's buffer `B`, made
+/// by [`frames`] ([`Frames`], over `&[u8]`) or [`frames_mut`]
+/// ([`FramesMut`], over `&mut [u8]`, decoded in place): `Result<B, Error>`
+/// items, frames borrowed from that buffer.
 ///
 /// It ends when the codec needs more bytes than the buffer holds, and after
 /// an error that consumed nothing (an unrecoverable one, such as
 /// [`Error::CorruptHeader`]). A recoverable error (an oversized frame) is
 /// yielded and the frames after it follow.
 ///
-/// [`consumed`](Frames::consumed) tells how many bytes from the front of the
-/// buffer are done with; the caller keeps the rest (the
-/// [`remainder`](Frames::remainder)) and hands it back, followed by the
-/// bytes that arrive next, to the same codec, which remembers where it was.
-/// Bytes of an oversized frame are consumed as they arrive, so the remainder
-/// stays under the codec's limit.
+/// [`consumed`](SliceFrames::consumed) tells how many bytes from the front of
+/// the buffer are done with; the caller keeps the rest (the `remainder`) and
+/// hands it back, followed by the bytes that arrive next, to the same codec,
+/// which remembers where it was. Bytes of an oversized frame are consumed as
+/// they arrive, so the remainder stays under the codec's limit. A codec that
+/// rewrites frames in place may have started on the unfinished frame in the
+/// remainder of a [`FramesMut`]: hand those bytes back as they are.
 #[derive(Debug)]
-pub struct Frames<'c, 'b, D: ?Sized> {
+pub struct SliceFrames<'c, B, D: ?Sized> {
     codec: &'c mut D,
     /// The bytes not consumed yet.
-    rest: &'b [u8],
+    rest: B,
     consumed: usize,
     /// The buffer holds the end of the stream: decode with the `_eof` methods.
     eof: bool,
@@ -115,10 +106,27 @@ pub struct Frames<'c, 'b, D: ?Sized> {
     done: bool,
 }
 
-impl<'b, D: Decode + ?Sized> Frames<'_, 'b, D> {
+/// The frames of a `&[u8]`, made by [`frames`]: `Result<&[u8], Error>` items.
+pub type Frames<'c, 'b, D> = SliceFrames<'c, &'b [u8], D>;
+
+/// The frames of a `&mut [u8]`, decoded in place, made by [`frames_mut`]:
+/// `Result<&mut [u8], Error>` items.
+pub type FramesMut<'c, 'b, D> = SliceFrames<'c, &'b mut [u8], D>;
+
+impl<'c, B, D: ?Sized> SliceFrames<'c, B, D> {
+    fn new(codec: &'c mut D, buf: B) -> Self {
+        SliceFrames {
+            codec,
+            rest: buf,
+            consumed: 0,
+            eof: false,
+            done: false,
+        }
+    }
+
     /// Says that the buffer ends the stream (a whole capture file): a last
     /// partial frame is then [`Error::Truncated`], or a final unterminated
-    /// line is a frame, as the codec's `decode_slice_eof` decides.
+    /// line is a frame, as the codec's `_eof` decode decides.
     ///
     /// # Examples
     ///
@@ -145,110 +153,84 @@ impl<'b, D: Decode + ?Sized> Frames<'_, 'b, D> {
     pub fn consumed(&self) -> usize {
         self.consumed
     }
+}
 
-    /// The bytes after [`consumed`](Frames::consumed): keep them for the
-    /// next call.
+impl<'b, D: ?Sized> Frames<'_, 'b, D> {
+    /// The bytes after [`consumed`](SliceFrames::consumed): keep them for
+    /// the next call.
     pub fn remainder(&self) -> &'b [u8] {
         self.rest
     }
 }
 
-impl<'b, D: Decode + ?Sized> Iterator for Frames<'_, 'b, D> {
-    type Item = Result<&'b [u8], Error>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let rest = self.rest;
-        let answer = if self.eof {
-            self.codec.decode_slice_eof(rest)
-        } else {
-            self.codec.decode_slice(rest)
-        };
-        // Each arm builds its item in place: moving a finished item (it can
-        // hold an `Error`) costs more than decoding a small frame.
-        match answer {
-            Decoded::Frame {
-                start,
-                len,
-                consumed,
-            } => {
-                self.advance(consumed);
-                Some(Ok(&rest[start..start + len]))
-            }
-            Decoded::Incomplete { consumed } => {
-                self.advance(consumed);
-                self.done = true;
-                None
-            }
-            Decoded::Error { consumed, error } => {
-                self.advance(consumed);
-                // Nothing consumed: the codec would answer the same again.
-                self.done = consumed == 0;
-                Some(Err(error))
-            }
-        }
-    }
-}
-
-impl<D: Decode + ?Sized> Frames<'_, '_, D> {
-    #[inline]
-    fn advance(&mut self, consumed: usize) {
-        self.rest = &self.rest[consumed..];
-        self.consumed += consumed;
-    }
-}
-
-impl<D: Decode + ?Sized> FusedIterator for Frames<'_, '_, D> {}
-
-/// An iterator over the frames at the front of a caller's buffer, decoded in
-/// place, made by [`frames_mut`]: `Result<&mut [u8], Error>` items.
-///
-/// The same rules as [`Frames`]. A codec that rewrites frames in place may
-/// have started on the unfinished frame in the
-/// [`remainder`](FramesMut::into_remainder): hand those bytes back as they
-/// are.
-#[derive(Debug)]
-pub struct FramesMut<'c, 'b, D: ?Sized> {
-    codec: &'c mut D,
-    /// The bytes not consumed yet.
-    rest: &'b mut [u8],
-    consumed: usize,
-    /// The buffer holds the end of the stream: decode with the `_eof` methods.
-    eof: bool,
-    /// The codec needs more bytes, or answered an error without progress.
-    done: bool,
-}
-
-impl<'b, D: DecodeMut + ?Sized> FramesMut<'_, 'b, D> {
-    /// Says that the buffer ends the stream; see [`Frames::at_eof`].
-    #[must_use]
-    pub fn at_eof(mut self) -> Self {
-        self.eof = true;
-        self
-    }
-
-    /// Bytes from the front of the buffer that are done with.
-    pub fn consumed(&self) -> usize {
-        self.consumed
-    }
-
-    /// The bytes after [`consumed`](FramesMut::consumed).
+impl<'b, D: ?Sized> FramesMut<'_, 'b, D> {
+    /// The bytes after [`consumed`](SliceFrames::consumed).
     pub fn remainder(&self) -> &[u8] {
         self.rest
     }
 
-    /// The bytes after [`consumed`](FramesMut::consumed), for as long as the
-    /// buffer is borrowed.
+    /// The bytes after [`consumed`](SliceFrames::consumed), for as long as
+    /// the buffer is borrowed.
     pub fn into_remainder(self) -> &'b mut [u8] {
         self.rest
     }
 }
 
-impl<'b, D: DecodeMut + ?Sized> Iterator for FramesMut<'_, 'b, D> {
-    type Item = Result<&'b mut [u8], Error>;
+mod sealed {
+    use super::{Decode, DecodeMut, Decoded, decode_in_place_at};
+
+    /// A buffer [`SliceFrames`](super::SliceFrames) lends frames from, and
+    /// how a codec `D` decodes it.
+    pub trait Rest<D: ?Sized>: Default {
+        /// Decodes the front of the buffer (the `_eof` decode when `eof`).
+        fn decode(&mut self, codec: &mut D, eof: bool) -> Decoded;
+        /// `(..at, at..)`, for the buffer's whole lifetime.
+        fn split(self, at: usize) -> (Self, Self);
+        /// The `len` bytes from `start`.
+        fn frame(self, start: usize, len: usize) -> Self;
+    }
+
+    impl<D: Decode + ?Sized> Rest<D> for &[u8] {
+        #[inline]
+        fn decode(&mut self, codec: &mut D, eof: bool) -> Decoded {
+            if eof {
+                codec.decode_slice_eof(self)
+            } else {
+                codec.decode_slice(self)
+            }
+        }
+
+        #[inline]
+        fn split(self, at: usize) -> (Self, Self) {
+            self.split_at(at)
+        }
+
+        #[inline]
+        fn frame(self, start: usize, len: usize) -> Self {
+            &self[start..start + len]
+        }
+    }
+
+    impl<D: DecodeMut + ?Sized> Rest<D> for &mut [u8] {
+        #[inline]
+        fn decode(&mut self, codec: &mut D, eof: bool) -> Decoded {
+            decode_in_place_at(codec, self, eof)
+        }
+
+        #[inline]
+        fn split(self, at: usize) -> (Self, Self) {
+            self.split_at_mut(at)
+        }
+
+        #[inline]
+        fn frame(self, start: usize, len: usize) -> Self {
+            &mut self[start..start + len]
+        }
+    }
+}
+
+impl<B: sealed::Rest<D>, D: ?Sized> Iterator for SliceFrames<'_, B, D> {
+    type Item = Result<B, Error>;
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
@@ -257,23 +239,20 @@ impl<'b, D: DecodeMut + ?Sized> Iterator for FramesMut<'_, 'b, D> {
         }
         // Taken out so the frame and the rest are two disjoint borrows of
         // the whole buffer's lifetime.
-        let rest = core::mem::take(&mut self.rest);
-        let answer = if self.eof {
-            self.codec.decode_in_place_eof(rest)
-        } else {
-            self.codec.decode_in_place(rest)
-        };
+        let mut rest = core::mem::take(&mut self.rest);
+        let answer = rest.decode(self.codec, self.eof);
         let consumed = answer.consumed();
-        let (done_with, rest) = rest.split_at_mut(consumed);
+        let (done_with, rest) = rest.split(consumed);
         self.rest = rest;
         self.consumed += consumed;
         match answer {
-            Decoded::Frame { start, len, .. } => Some(Ok(&mut done_with[start..start + len])),
+            Decoded::Frame { start, len, .. } => Some(Ok(done_with.frame(start, len))),
             Decoded::Incomplete { .. } => {
                 self.done = true;
                 None
             }
             Decoded::Error { error, .. } => {
+                // Nothing consumed: the codec would answer the same again.
                 self.done = consumed == 0;
                 Some(Err(error))
             }
@@ -281,4 +260,4 @@ impl<'b, D: DecodeMut + ?Sized> Iterator for FramesMut<'_, 'b, D> {
     }
 }
 
-impl<D: DecodeMut + ?Sized> FusedIterator for FramesMut<'_, '_, D> {}
+impl<B: sealed::Rest<D>, D: ?Sized> FusedIterator for SliceFrames<'_, B, D> {}
