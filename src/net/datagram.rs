@@ -403,15 +403,27 @@ mod tests {
         out
     }
 
-    fn ok(s: &str) -> Result<Bytes, String> {
-        Ok(Bytes::copy_from_slice(s.as_bytes()))
+    /// Feeds each datagram in turn to one codec made from `spec` and checks
+    /// what `UdpFramed` gets from it: its frames (`Ok`) and error texts.
+    fn check(spec: &str, datagrams: &[(&[u8], &[Result<&str, &str>])]) {
+        let mut codec = Datagram::new(spec.parse().unwrap());
+        for &(datagram, want) in datagrams {
+            let want: Vec<Result<Bytes, String>> = want
+                .iter()
+                .map(|w| {
+                    w.map(|frame| Bytes::copy_from_slice(frame.as_bytes()))
+                        .map_err(String::from)
+                })
+                .collect();
+            let got = udp_framed_calls(&mut codec, datagram);
+            assert_eq!(got, want, "{spec}: datagram {datagram:?}");
+        }
     }
 
     #[test]
     fn whole_delivers_empty_and_full_datagrams() {
+        check("raw", &[(b"", &[Ok("")]), (b"abc", &[Ok("abc")])]);
         let mut c = Datagram::new("raw".parse().unwrap());
-        assert_eq!(udp_framed_calls(&mut c, b""), vec![ok("")]);
-        assert_eq!(udp_framed_calls(&mut c, b"abc"), vec![ok("abc")]);
         let big = vec![7u8; MAX_DATAGRAM_PAYLOAD];
         assert_eq!(
             udp_framed_calls(&mut c, &big),
@@ -421,37 +433,38 @@ mod tests {
 
     #[test]
     fn whole_oversized_is_one_error_then_next_datagram() {
-        let mut c = Datagram::new("raw,max=4".parse().unwrap());
-        assert_eq!(
-            udp_framed_calls(&mut c, b"abcdef"),
-            vec![Err("frame of 6 bytes exceeds the limit of 4".into())]
+        check(
+            "raw,max=4",
+            &[
+                (b"abcdef", &[Err("frame of 6 bytes exceeds the limit of 4")]),
+                (b"abcd", &[Ok("abcd")]),
+            ],
         );
-        assert_eq!(udp_framed_calls(&mut c, b"abcd"), vec![ok("abcd")]);
     }
 
     #[test]
     fn frames_in_a_datagram() {
-        let mut c = Datagram::new("lines".parse().unwrap());
-        assert_eq!(
-            udp_framed_calls(&mut c, b"a\nbb\nccc"),
-            vec![ok("a"), ok("bb"), ok("ccc")]
+        check(
+            "lines",
+            &[
+                (b"a\nbb\nccc", &[Ok("a"), Ok("bb"), Ok("ccc")]),
+                (b"", &[Ok("")]),
+                (b"\n", &[Ok("")]),
+            ],
         );
-        assert_eq!(udp_framed_calls(&mut c, b""), vec![ok("")]);
-        assert_eq!(udp_framed_calls(&mut c, b"\n"), vec![ok("")]);
     }
 
     #[test]
     fn frames_error_drops_rest_of_datagram_and_resets() {
-        let mut c = Datagram::new("length:u8".parse().unwrap());
         // "hi", then a frame announcing 9 bytes with only 2 present.
-        assert_eq!(
-            udp_framed_calls(&mut c, b"\x02hi\x09ab"),
-            vec![
-                ok("hi"),
-                Err("stream ended in the middle of a frame, with 3 bytes of it buffered".into())
-            ]
+        let truncated = "stream ended in the middle of a frame, with 3 bytes of it buffered";
+        check(
+            "length:u8",
+            &[
+                (b"\x02hi\x09ab", &[Ok("hi"), Err(truncated)]),
+                (b"\x01z", &[Ok("z")]),
+            ],
         );
-        assert_eq!(udp_framed_calls(&mut c, b"\x01z"), vec![ok("z")]);
     }
 
     #[test]
@@ -460,40 +473,46 @@ mod tests {
         let out = udp_framed_calls(&mut c, b"\x09abc");
         assert_eq!(out.len(), 1);
         assert!(out[0].as_ref().unwrap_err().contains("exceeds the limit"));
-        assert_eq!(udp_framed_calls(&mut c, b"\x02ok"), vec![ok("ok")]);
+        assert_eq!(
+            udp_framed_calls(&mut c, b"\x02ok"),
+            vec![Ok(Bytes::from_static(b"ok"))]
+        );
+    }
+
+    /// Encodes `payload_len` zero bytes with a `Datagram` made from `spec`
+    /// into `out`, which holds `x`: the datagram one byte over the limit is
+    /// refused and nothing is written.
+    fn refuses_one_over(spec: &str, payload_len: usize) {
+        let mut c = Datagram::new(spec.parse().unwrap());
+        let mut out = BytesMut::from(&b"x"[..]);
+        let err = c
+            .encode(Bytes::from(vec![0u8; payload_len]), &mut out)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::FrameTooLong {
+                    len: 65_508,
+                    max: 65_507
+                }
+            ),
+            "{spec}: {err:?}"
+        );
+        assert_eq!(&out[..], b"x", "{spec}");
     }
 
     #[test]
     fn encoder_refuses_oversized_datagrams() {
+        assert_eq!(MAX_DATAGRAM_PAYLOAD, 65_507);
+        refuses_one_over("raw", MAX_DATAGRAM_PAYLOAD + 1);
         let mut c = Datagram::new("raw".parse().unwrap());
         let mut out = BytesMut::from(&b"x"[..]);
-        let err = c
-            .encode(Bytes::from(vec![0u8; MAX_DATAGRAM_PAYLOAD + 1]), &mut out)
-            .unwrap_err();
-        assert!(matches!(
-            err,
-            Error::FrameTooLong {
-                len: 65_508,
-                max: 65_507
-            }
-        ));
-        assert_eq!(&out[..], b"x");
         c.encode(&b""[..], &mut out).unwrap();
         assert_eq!(&out[..], b"x");
 
+        refuses_one_over("length", MAX_DATAGRAM_PAYLOAD - 3);
         let mut c = Datagram::new("length".parse().unwrap());
         let mut out = BytesMut::new();
-        let err = c
-            .encode(Bytes::from(vec![0u8; MAX_DATAGRAM_PAYLOAD - 3]), &mut out)
-            .unwrap_err();
-        assert!(matches!(
-            err,
-            Error::FrameTooLong {
-                len: 65_508,
-                max: 65_507
-            }
-        ));
-        assert!(out.is_empty());
         c.encode(Bytes::from(vec![0u8; MAX_DATAGRAM_PAYLOAD - 4]), &mut out)
             .unwrap();
         assert_eq!(out.len(), MAX_DATAGRAM_PAYLOAD);
