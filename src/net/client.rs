@@ -190,6 +190,7 @@ where
 {
     let socket = connect::connect(endpoint, Instant::now() + timeout, timeout).await?;
     let progress = Progress::new(endpoint, timeout, out);
+    let codec = codec.into();
     match socket {
         ClientSocket::Tcp(stream) => over_stream(stream, codec, messages, progress).await,
         #[cfg(unix)]
@@ -286,18 +287,12 @@ where
 }
 
 /// Over TCP or a Unix socket: replies are read until the server closes.
-async fn over_stream<IO, M, W>(
-    io: IO,
-    codec: impl Into<AnyCodec>,
-    messages: M,
-    mut progress: Progress<'_, W>,
-) -> Result<SendSummary, ClientError>
-where
-    IO: AsyncRead + AsyncWrite,
-    M: Stream<Item = io::Result<Bytes>>,
-    W: AsyncWrite + Unpin,
-{
-    let codec: AnyCodec = codec.into();
+async fn over_stream(
+    io: impl AsyncRead + AsyncWrite,
+    codec: AnyCodec,
+    messages: impl Stream<Item = io::Result<Bytes>>,
+    mut progress: Progress<'_, impl AsyncWrite + Unpin>,
+) -> Result<SendSummary, ClientError> {
     let (rd, wr) = tokio::io::split(io);
     let mut replies = FramedRead::new(rd, codec.clone());
     let mut writer = pin!(write_messages(messages, FramedWrite::new(wr, codec)));
@@ -320,17 +315,12 @@ where
 
 /// Over UDP: one datagram per message, and replies are read until there
 /// are as many as messages.
-async fn over_udp<M, W>(
+async fn over_udp(
     socket: UdpSocket,
-    codec: impl Into<AnyCodec>,
-    messages: M,
-    mut progress: Progress<'_, W>,
-) -> Result<SendSummary, ClientError>
-where
-    M: Stream<Item = io::Result<Bytes>>,
-    W: AsyncWrite + Unpin,
-{
-    let codec: AnyCodec = codec.into();
+    codec: AnyCodec,
+    messages: impl Stream<Item = io::Result<Bytes>>,
+    mut progress: Progress<'_, impl AsyncWrite + Unpin>,
+) -> Result<SendSummary, ClientError> {
     let socket = Arc::new(socket);
     let server = socket.peer_addr().map_err(ClientError::Io)?;
     let mut replies = UdpFramed::new(socket.clone(), Datagram::new(codec.clone()));

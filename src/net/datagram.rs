@@ -403,9 +403,13 @@ mod tests {
         out
     }
 
+    /// A datagram, and what `UdpFramed` should get from it: its frames
+    /// (`Ok`) and error texts.
+    type Case<'a> = (&'a [u8], &'a [Result<&'a str, &'a str>]);
+
     /// Feeds each datagram in turn to one codec made from `spec` and checks
-    /// what `UdpFramed` gets from it: its frames (`Ok`) and error texts.
-    fn check(spec: &str, datagrams: &[(&[u8], &[Result<&str, &str>])]) {
+    /// what `UdpFramed` gets from it.
+    fn check(spec: &str, datagrams: &[Case<'_>]) {
         let mut codec = Datagram::new(spec.parse().unwrap());
         for &(datagram, want) in datagrams {
             let want: Vec<Result<Bytes, String>> = want
