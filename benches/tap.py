@@ -12,10 +12,18 @@ the run). Prints msgs/s per setup and run, the quiet/direct ratio (median of
 per-run ratios), and for the full output the frames per second the tap
 decoded and printed (both directions: 2 frames per message), checked against
 the frame lines actually written to the file.
+
+It also prints the CPU time (user + system, from /proc) per message of the
+echo server and the client in the direct run, and of the tap in the quiet
+run. The ratio moves with whatever else the machine runs, CPU per message
+much less; while the three processes are CPU-bound on the shared cores,
+(server + client) / (server + client + tap) estimates the ratio on an
+otherwise idle machine.
 """
 
 import os
 import re
+import resource
 import signal
 import statistics
 import subprocess
@@ -23,8 +31,25 @@ import sys
 import tempfile
 import time
 
-BIN = os.path.join(os.path.dirname(__file__), "..", "target", "release", "framewise")
+# FRAMEWISE_BIN: another build to measure (the bench and echo server included).
+BIN = os.environ.get(
+    "FRAMEWISE_BIN",
+    os.path.join(os.path.dirname(__file__), "..", "target", "release", "framewise"))
 CONNS, FRAMES, SIZE, PIPELINE = 16, 20000, 64, 32
+MSGS = CONNS * FRAMES
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu(pid):
+    """Seconds of CPU (user + system) process `pid` has used."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def start(args, stdout=subprocess.PIPE):
@@ -66,13 +91,19 @@ def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     echo = start(["serve", "echo", "--codec", "length", "--listen", "127.0.0.1:0"])
     upstream = listening(echo)
-    direct, quiet, full, ratios = [], [], [], []
+    direct, quiet, full, ratios, tap_us, rest_us = [], [], [], [], [], []
     try:
         for run in range(runs):
+            e0, c0 = cpu(echo.pid), children_cpu()
             d, _ = bench(upstream)
+            # The bench has been reaped: its CPU is in children_cpu().
+            rest = (cpu(echo.pid) - e0 + children_cpu() - c0) / MSGS * 1e6
             tap = start(["tap", "--codec", "length", "--quiet", "--listen", "127.0.0.1:0",
                          "--upstream", upstream])
-            q, _ = bench(listening(tap))
+            addr = listening(tap)
+            t0 = cpu(tap.pid)
+            q, _ = bench(addr)
+            t = (cpu(tap.pid) - t0) / MSGS * 1e6
             stop(tap)
             with tempfile.NamedTemporaryFile("w+", suffix=".tap") as f:
                 tap = start(["tap", "--codec", "length", "--listen", "127.0.0.1:0",
@@ -88,15 +119,21 @@ def main():
             quiet.append(q)
             full.append(frames_per_sec)
             ratios.append(q / d)
+            tap_us.append(t)
+            rest_us.append(rest)
             print(f"run {run + 1}: direct {d:,.0f} msgs/s, tap --quiet {q:,.0f} msgs/s "
                   f"({q / d:.0%}), tap full output {rate:,.0f} msgs/s = "
-                  f"{frames_per_sec:,.0f} frames/s printed", flush=True)
+                  f"{frames_per_sec:,.0f} frames/s printed; CPU per message: server + "
+                  f"client {rest:.2f} us (direct), tap {t:.2f} us (quiet)", flush=True)
     finally:
         stop(echo)
     print(f"median: direct {statistics.median(direct):,.0f} msgs/s; tap --quiet "
           f"{statistics.median(quiet):,.0f} msgs/s, ratio {statistics.median(ratios):.0%} "
           f"(target >= 60%); full output {statistics.median(full):,.0f} frames/s "
           f"(target >= 200,000)")
+    r, t = statistics.median(rest_us), statistics.median(tap_us)
+    print(f"median CPU per message: server + client {r:.2f} us, tap --quiet {t:.2f} us "
+          f"(ratio if CPU-bound: {r / (r + t):.0%})")
 
 
 if __name__ == "__main__":

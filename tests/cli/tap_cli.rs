@@ -557,3 +557,81 @@ fn tap_new_framings_to_serve_echo_byte_exact_both_ways() {
         }
     }
 }
+
+/// Writes `wire` in pieces cut at `cuts`, waiting for each piece's echo
+/// before the next (so the tap reads each piece on its own, both ways),
+/// then half-closes and returns everything echoed.
+fn exchange_in_step(addr: SocketAddr, wire: &[u8], cuts: &[usize]) -> Vec<u8> {
+    let mut c = connect(addr);
+    let mut reply = Vec::new();
+    let mut at = 0;
+    for &cut in cuts.iter().chain([&wire.len()]) {
+        let piece = &wire[at..cut];
+        c.write_all(piece).unwrap();
+        let mut echoed = vec![0; piece.len()];
+        c.read_exact(&mut echoed).unwrap();
+        reply.extend_from_slice(&echoed);
+        at = cut;
+    }
+    c.shutdown(Shutdown::Write).unwrap();
+    c.read_to_end(&mut reply).unwrap();
+    reply
+}
+
+#[test]
+fn tap_quiet_totals_equal_what_was_sent() {
+    // (codec, wire, cuts, the totals of each direction)
+    let mut oversized = vec![2, b'h', b'i', 10];
+    oversized.extend_from_slice(b"0123456789\x03abc");
+    let cases: [(&str, &[u8], &[usize], &str); 5] = [
+        (
+            "length",
+            &encode("length", &[b"hello", b"", &[7; 300]]),
+            &[3, 12],
+            "317 bytes in 3 reads, 3 frames",
+        ),
+        (
+            "length:u8,max=8",
+            &oversized,
+            &[6, 12],
+            "18 bytes in 3 reads, 2 frames, 1 error",
+        ),
+        (
+            "lines",
+            b"ok\n\xff\xfe garbage\nfine\n",
+            &[4],
+            "19 bytes in 2 reads, 2 frames, 1 error",
+        ),
+        (
+            "length:u8",
+            b"\x02hi\x03y",
+            &[],
+            "5 bytes in 1 read, 1 frame, 1 error, ended inside a frame",
+        ),
+        (
+            "netstring",
+            b"2:hi,x:abc,2:ok,",
+            &[7],
+            "16 bytes in 2 reads, 1 frame, 1 error, framing lost (11 bytes undecoded)",
+        ),
+    ];
+    for (codec, wire, cuts, totals) in cases {
+        // A raw echo sends back exactly the bytes it got, bad frames included.
+        let server = echo("raw", &[]);
+        let mut tap = start_tap(server.addr, &["--codec", codec, "--quiet"]);
+        assert_eq!(exchange_in_step(tap.addr, wire, cuts), wire, "{codec}");
+        let mut seen = Vec::new();
+        tap.wait_for(" close ", &mut seen);
+        let (status, rest, logs) = tap.stop("TERM");
+        assert_eq!(status.code(), Some(0), "{logs}");
+        seen.extend(rest);
+        // Only the close line: the totals, each way.
+        assert_eq!(seen.len(), 1, "{codec}: {seen:?}");
+        let expected = format!("(client closed, then server closed): c->s {totals}; s->c {totals}");
+        assert!(
+            seen[0].starts_with("#1 close after ") && seen[0].ends_with(&expected),
+            "{codec}: {} does not end with {expected}",
+            seen[0]
+        );
+    }
+}

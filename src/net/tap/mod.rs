@@ -22,6 +22,11 @@
 //! forwarded undecoded. Events go through a bounded queue to one writer
 //! thread, so a slow terminal slows the traffic rather than growing memory.
 //!
+//! [`Format::Quiet`] prints only totals, so it keeps only counts: each read
+//! lands in a counter's buffer, is forwarded from there, and is then decoded
+//! in place by the framing core, with no event, copy or allocation per read
+//! or frame. The totals are those the [`ReadAnalyser`] would give.
+//!
 //! Over UDP ([`Endpoint::Udp`]) each client address gets
 //! its own upstream socket (a *session*, closed after an idle time); every
 //! datagram is shown with the frames inside it, decoded as
@@ -118,6 +123,7 @@
 //! ```
 
 mod analyse;
+mod count;
 mod decode;
 mod print;
 mod udp;
@@ -139,6 +145,7 @@ use crate::AnyCodec;
 pub use self::analyse::{
     Event, Frame, FrameError, Held, Part, Piece, Read, ReadAnalyser, Status, Totals, error_kind,
 };
+use self::count::Counter;
 pub use self::decode::{decode_capture, parse_hex};
 pub use self::print::{Direction, Format};
 use self::print::{Place, Printer};
@@ -539,9 +546,68 @@ impl Side<'_> {
     }
 }
 
+/// What a connection keeps of one direction.
+#[derive(Debug)]
+enum Analysis {
+    /// Every read and frame, to print them.
+    Full(ReadAnalyser<AnyCodec>),
+    /// Only the totals (`--quiet`): no event, no copy of the bytes.
+    Count(Counter<AnyCodec>),
+}
+
+impl Analysis {
+    fn new(codec: AnyCodec, printer: &Printer) -> Self {
+        if printer.quiet() {
+            Analysis::Count(Counter::new(codec, READ_SIZE))
+        } else {
+            Analysis::Full(ReadAnalyser::new(codec))
+        }
+    }
+
+    fn totals(&self) -> Totals {
+        match self {
+            Analysis::Full(analyser) => analyser.totals(),
+            Analysis::Count(counter) => counter.totals(),
+        }
+    }
+
+    fn is_ended(&self) -> bool {
+        match self {
+            Analysis::Full(analyser) => analyser.is_ended(),
+            Analysis::Count(counter) => counter.is_ended(),
+        }
+    }
+
+    /// The stream has ended: what is left in the decoder is decoded (and
+    /// its events pushed).
+    fn end(&mut self, events: &mut Vec<Event>) {
+        match self {
+            Analysis::Full(analyser) => analyser.end(events),
+            Analysis::Count(counter) => counter.end(),
+        }
+    }
+}
+
 /// Forwards one direction until its end of stream (passed on as a
 /// half-close) or an error, analysing each read after forwarding it.
 async fn pump<R, W>(
+    from: &mut R,
+    to: &mut W,
+    analysis: &mut Analysis,
+    side: &Side<'_>,
+) -> Result<(), PumpError>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    match analysis {
+        Analysis::Full(analyser) => pump_full(from, to, analyser, side).await,
+        Analysis::Count(counter) => pump_count(from, to, counter).await,
+    }
+}
+
+/// [`pump`] printing every read and frame.
+async fn pump_full<R, W>(
     from: &mut R,
     to: &mut W,
     analyser: &mut ReadAnalyser<AnyCodec>,
@@ -572,6 +638,29 @@ where
     }
 }
 
+/// [`pump`] counting only: each read lands in the counter's buffer, is
+/// forwarded from there and then decoded in place.
+async fn pump_count<R, W>(
+    from: &mut R,
+    to: &mut W,
+    counter: &mut Counter<AnyCodec>,
+) -> Result<(), PumpError>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    loop {
+        let buf = counter.spare();
+        let n = from.read(buf).await.map_err(PumpError::Read)?;
+        if n == 0 {
+            counter.end();
+            return to.shutdown().await.map_err(PumpError::Write);
+        }
+        to.write_all(&buf[..n]).await.map_err(PumpError::Write)?;
+        counter.received(n);
+    }
+}
+
 /// One client: connects it to the upstream, forwards and reports both ways.
 async fn connection(
     conn: u64,
@@ -588,8 +677,8 @@ async fn connection(
     if !text.is_empty() {
         let _ = out.send(std::mem::take(&mut text)).await;
     }
-    let mut c2s = ReadAnalyser::new(tap.client_codec.clone());
-    let mut s2c = ReadAnalyser::new(tap.server_codec.clone());
+    let mut c2s = Analysis::new(tap.client_codec.clone(), &printer);
+    let mut s2c = Analysis::new(tap.server_codec.clone(), &printer);
 
     let connect = tokio::time::timeout(tap.connect_timeout, TcpStream::connect(tap.upstream));
     let upstream = tokio::select! {
