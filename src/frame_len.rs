@@ -84,6 +84,12 @@ impl FrameLen for crate::AnyCodec {
             .or_else(|| self.as_fixed().map(FrameLen::max_frame_len))
             .or_else(|| self.as_cobs().map(FrameLen::max_frame_len))
             .or_else(|| self.as_raw().map(FrameLen::max_frame_len))
+            .or_else(|| self.as_slip().map(FrameLen::max_frame_len))
+            .or_else(|| self.as_stuffed().map(FrameLen::max_frame_len))
+            .or_else(|| self.as_netstring().map(FrameLen::max_frame_len))
+            .or_else(|| self.as_octet_counting().map(FrameLen::max_frame_len))
+            .or_else(|| self.as_hex_length().map(FrameLen::max_frame_len))
+            .or_else(|| self.as_crc().map(FrameLen::max_frame_len))
             .unwrap_or_else(|| crate::AnyCodec::max_frame_len(self))
     }
 

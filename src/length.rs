@@ -785,9 +785,16 @@ impl Decode for LengthPrefixed {
 }
 
 impl crate::framing::FrameLen for LengthPrefixed {
+    /// The limit, or the longest header where that is longer (a limit below
+    /// the header's size still lets the header arrive, to be judged).
     #[inline]
     fn max_frame_len(&self) -> usize {
-        LengthPrefixed::max_frame_len(self)
+        let l = &self.layout;
+        let field = match l.width.fixed_size() {
+            Some(n) => n,
+            None => varint_len(l.width.max_value()),
+        };
+        l.max_frame_len.max(l.offset.saturating_add(field))
     }
 
     /// The whole frame on the wire, once its header has arrived.

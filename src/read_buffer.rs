@@ -81,10 +81,12 @@ impl<D: DecodeMut + FrameLen> ReadBuffer<D> {
         self.start += answer.consumed();
         match answer {
             Decoded::Frame { start, len, .. } => Step::Frame(at + start..at + start + len),
-            Decoded::Error { consumed, error } => {
-                // An error that consumed nothing would come back on every
-                // call (a corrupt header): the stream is over.
-                if !error.is_recoverable() || consumed == 0 {
+            Decoded::Error { error, .. } => {
+                // A fatal error (a corrupt header) would come back on every
+                // call: the stream is over. A recoverable one may consume
+                // nothing and still move the decoder on (a stuffed frame's
+                // bad escape found in a one-byte read): decoding goes on.
+                if !error.is_recoverable() {
                     self.done = true;
                 }
                 Step::Error(error)

@@ -8,17 +8,20 @@
 //!
 //! What every decoding check asserts, for the reads the input chooses, for one
 //! read holding everything, and for one byte at a time:
-//! - the framing core (on a buffer the harness manages) and the tokio-util
-//!   adapter agree call for call: the same frames and errors, the same bytes
-//!   consumed (`harness::run_both`);
-//! - the rules of `harness::drive` for both: no panic, and no decoder call
+//! - every way in agrees (`harness::run_all`): the framing core (on a buffer
+//!   the harness manages), the tokio-util and futures-io adapters and the
+//!   slice API call for call (the same frames and errors, the same bytes
+//!   consumed); both `BorrowedReader`s give the frames and errors of the
+//!   core over the pieces they read;
+//! - the rules of `harness::drive` for each: no panic, and no decoder call
 //!   that returns a frame or an error without making progress (a bounded
 //!   number of calls per byte); after a fatal error, the next call repeats
-//!   it; at end of stream, `decode_eof` reports what is left or clears it,
+//!   it (a `BorrowedReader` ends its stream instead); at end of stream, `decode_eof` reports what is left or clears it,
 //!   and the codec is as good as new afterwards (the byte-at-a-time run
 //!   reuses the codec of the first run, as `UdpFramed` reuses it for every
 //!   datagram); the read buffer's capacity follows the bytes that arrived,
-//!   not a length a header announces;
+//!   not a length a header announces (a `BorrowedReader`'s stays within the
+//!   codec's bound plus one read);
 //! - the buffer held while waiting for more bytes stays within the codec's
 //!   memory bound, whatever the size of the reads: `LengthPrefixed` below the
 //!   limit (a varint header still arriving, up to offset + 9 bytes);
@@ -50,7 +53,7 @@ use framewise::{
 };
 use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
 
-pub use super::harness::{Event, Outcome, byte_reads, encode_core, one_read, run, split};
+pub use super::harness::{Codec, Event, Outcome, byte_reads, encode_core, one_read, run, split};
 
 // ---------------------------------------------------------------------------
 // The targets, by name, for the regression test.
@@ -247,8 +250,7 @@ fn check_outcome(name: &str, o: &Outcome, expect: &Expect) {
 /// one-read events (where `FrameTooLong` lengths are the whole frame's).
 fn check_splits<D>(codec: &D, data: &[u8], cuts: &[u16], expect: &Expect) -> Vec<Event>
 where
-    D: Decoder<Error = Error> + DecodeMut + Clone,
-    D::Item: AsRef<[u8]>,
+    D: Codec,
 {
     let mut first = codec.clone();
     let by_cuts = run(&mut first, &split(data, cuts));
@@ -353,8 +355,7 @@ fn refusal(result: &Result<Vec<u8>, Error>) -> Option<String> {
 /// Decodes a round trip's wire and asserts the frames are exactly `want`.
 fn check_round_trip<D>(codec: &D, wire: &[u8], cuts: &[u16], want: Vec<Vec<u8>>, expect: &Expect)
 where
-    D: Decoder<Error = Error> + DecodeMut + Clone,
-    D::Item: AsRef<[u8]>,
+    D: Codec,
 {
     let events = check_splits(codec, wire, cuts, expect);
     let want: Vec<Event> = want.into_iter().map(Event::Frame).collect();

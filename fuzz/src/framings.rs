@@ -11,7 +11,48 @@
 //! corrupt headers empty).
 
 use super::*;
-use framewise::{Crc, CrcAlgorithm, HexLength, Netstring, OctetCounting, Slip, Stuffed, Stuffing};
+use framewise::{
+    Crc, CrcAlgorithm, FrameLen, HexLength, Netstring, OctetCounting, Slip, Stuffed, Stuffing,
+};
+
+/// The ways in the harness drives that a wrapper enum below delegates to
+/// its variant besides the core and tokio-util traits: [`FrameLen`] (the
+/// `BorrowedReader`s) and asynchronous-codec's `Decoder` (futures-io).
+macro_rules! every_way_in {
+    ($ty:ident { $($variant:ident),* $(,)? }) => {
+        impl FrameLen for $ty {
+            fn max_frame_len(&self) -> usize {
+                match self {
+                    $($ty::$variant(c) => FrameLen::max_frame_len(c),)*
+                }
+            }
+
+            fn frame_len_hint(&self, src: &[u8]) -> Option<usize> {
+                match self {
+                    $($ty::$variant(c) => c.frame_len_hint(src),)*
+                }
+            }
+        }
+
+        #[cfg(feature = "futures-io")]
+        impl asynchronous_codec::Decoder for $ty {
+            type Item = Bytes;
+            type Error = Error;
+
+            fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+                match self {
+                    $($ty::$variant(c) => asynchronous_codec::Decoder::decode(c, src),)*
+                }
+            }
+
+            fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, Error> {
+                match self {
+                    $($ty::$variant(c) => asynchronous_codec::Decoder::decode_eof(c, src),)*
+                }
+            }
+        }
+    };
+}
 
 /// An `InvalidEscape` event, as the codecs report it.
 pub fn invalid_escape(offset: usize) -> Event {
@@ -307,6 +348,8 @@ pub enum StuffingCodec {
     /// HDLC-like or DLE.
     Stuffed(Stuffed),
 }
+
+every_way_in!(StuffingCodec { Slip, Stuffed });
 
 impl Decoder for StuffingCodec {
     type Item = Bytes;
@@ -730,6 +773,12 @@ macro_rules! delegate {
         }
     };
 }
+
+every_way_in!(AsciiCodec {
+    Netstring,
+    Octets,
+    Hex
+});
 
 impl Decoder for AsciiCodec {
     type Item = Bytes;
@@ -1170,6 +1219,13 @@ macro_rules! delegate_crc {
         }
     };
 }
+
+every_way_in!(CrcCodec {
+    Length,
+    Slip,
+    Stuffed,
+    Netstring
+});
 
 impl Decoder for CrcCodec {
     type Item = Bytes;

@@ -1,26 +1,27 @@
-//! Every way in on the same core gives the same frames: the futures-io
-//! adapter (asynchronous-codec), both `BorrowedReader`s (std::io and tokio)
-//! and the slice API, each under arbitrary read splits, against the core run
-//! once over the whole buffer; round trips of encoded items; and an echo over
-//! a real TCP socket through asynchronous-codec's `Framed`.
+//! Every way in on the same core gives the same frames: the 18 codec
+//! configurations below, through every way in the shared harness drives
+//! (`run_all_with`: the core, the tokio-util and futures-io adapters, the
+//! slice API and both `BorrowedReader`s, which must agree under its rules),
+//! under arbitrary reads and read sizes, noisy streams and garbage included,
+//! against the core run once over the whole buffer; round trips of encoded
+//! items; the slice iterators' and `BorrowedReader`s' own edges; and an echo
+//! over a real TCP socket through asynchronous-codec's `Framed`.
 //!
 //! Codecs are listed once, in `for_each_codec!`: adding one is one line.
 
-use std::borrow::Borrow;
 use std::io::{self, Read};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use framewise::framing::{frames, frames_mut};
 use framewise::{
-    AnyCodec, Cobs, Crc, CrcAlgorithm, DecodeMut, Delimited, Encode, Error, FixedLength, FrameLen,
-    HexLength, LengthPrefixed, Lines, Netstring, OctetCounting, Slip, Stuffed, Width,
+    AnyCodec, Cobs, Crc, CrcAlgorithm, DecodeMut, Delimited, Encode, Error, FixedLength, HexLength,
+    LengthPrefixed, Lines, Netstring, OctetCounting, Slip, Stuffed, Width,
 };
-use futures::executor::block_on;
 use futures::{SinkExt, StreamExt};
 use proptest::prelude::*;
+
+use crate::support::codec::harness::run_all_with;
 
 /// Calls `$check!(name, constructor)` for every codec on the core.
 ///
@@ -99,194 +100,33 @@ fn whole<C: DecodeMut>(mut codec: C, data: &[u8]) -> Events {
         .collect()
 }
 
-/// Pushes an item; returns whether the run stops (an unrecoverable error,
-/// which an adapter would repeat).
-fn record<E: Borrow<Error>>(events: &mut Events, item: Result<&[u8], E>) -> bool {
-    match item {
-        Ok(f) => {
-            events.push(Ok(f.to_vec()));
-            false
-        }
-        Err(e) => {
-            let e = e.borrow();
-            events.push(Err(e.to_string()));
-            !e.is_recoverable()
-        }
-    }
-}
-
-/// A reader (std, futures-io and tokio) that hands `data` out in reads of the
-/// given sizes, cycled, and, when async, says `Pending` before every other read.
-struct Chunked {
-    data: Vec<u8>,
-    sizes: Vec<usize>,
-    next: usize,
-    pos: usize,
-    pending: bool,
-}
-
-impl Chunked {
-    fn new(data: &[u8], sizes: &[usize]) -> Self {
-        Chunked {
-            data: data.to_vec(),
-            sizes: sizes.to_vec(),
-            next: 0,
-            pos: 0,
-            pending: false,
-        }
-    }
-
-    fn hand_out(&mut self, out: &mut [u8]) -> usize {
-        let size = self.sizes[self.next % self.sizes.len()];
-        self.next += 1;
-        let n = size.min(out.len()).min(self.data.len() - self.pos);
-        out[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
-        self.pos += n;
-        n
-    }
-
-    /// Every other poll is `Pending` (after waking), as a socket would be.
-    fn stall(&mut self, cx: &mut Context<'_>) -> bool {
-        self.pending = !self.pending;
-        if self.pending {
-            cx.waker().wake_by_ref();
-        }
-        self.pending
-    }
-}
-
-impl Read for Chunked {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        Ok(self.hand_out(out))
-    }
-}
-
-impl futures::io::AsyncRead for Chunked {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        out: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        if self.stall(cx) {
-            return Poll::Pending;
-        }
-        Poll::Ready(Ok(self.hand_out(out)))
-    }
-}
-
-impl tokio::io::AsyncRead for Chunked {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        out: &mut tokio::io::ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if self.stall(cx) {
-            return Poll::Pending;
-        }
-        let n = self.hand_out(out.initialize_unfilled());
-        out.advance(n);
-        Poll::Ready(Ok(()))
-    }
-}
-
-/// Through asynchronous-codec's `FramedRead`.
-fn via_futures_io<C>(codec: C, data: &[u8], sizes: &[usize]) -> Events
-where
-    C: asynchronous_codec::Decoder<Item = Bytes, Error = Error>,
-{
-    let mut framed = asynchronous_codec::FramedRead::new(Chunked::new(data, sizes), codec);
-    let mut events = Vec::new();
-    block_on(async {
-        while let Some(item) = framed.next().await {
-            if record(&mut events, item.as_deref()) {
-                break;
-            }
-        }
-    });
-    events
-}
-
-/// Through `blocking::BorrowedReader`; also checks its buffer bound.
-fn via_blocking<C: DecodeMut + FrameLen>(
-    codec: C,
-    data: &[u8],
-    sizes: &[usize],
-    read_size: usize,
-) -> Events {
-    let max = codec.max_frame_len();
-    let mut r = framewise::blocking::BorrowedReader::with_read_size(
-        Chunked::new(data, sizes),
-        codec,
-        read_size,
-    );
-    let mut events = Vec::new();
-    loop {
-        let stop = match r.read_frame().transpose() {
-            None => true,
-            Some(item) => record(&mut events, item),
-        };
-        assert!(
-            r.buffer_capacity() <= max + read_size,
-            "buffer of {} bytes, over the limit {max} plus one read {read_size}",
-            r.buffer_capacity()
-        );
-        if stop {
-            assert_eq!(r.read_frame().unwrap(), None, "the stream has ended");
+/// `data` in reads of the given sizes, cycled.
+fn reads_of<'a>(data: &'a [u8], sizes: &[usize]) -> Vec<&'a [u8]> {
+    let mut reads = Vec::new();
+    let mut rest = data;
+    for &size in sizes.iter().cycle() {
+        if rest.is_empty() {
             break;
         }
+        let (read, after) = rest.split_at(size.min(rest.len()));
+        reads.push(read);
+        rest = after;
     }
-    events
+    reads
 }
 
-/// Through `tokio_io::BorrowedReader`.
-fn via_tokio<C: DecodeMut + FrameLen>(
-    codec: C,
-    data: &[u8],
-    sizes: &[usize],
-    read_size: usize,
-) -> Events {
-    let mut r = framewise::tokio_io::BorrowedReader::with_read_size(
-        Chunked::new(data, sizes),
-        codec,
-        read_size,
-    );
-    let mut events = Vec::new();
-    block_on(async {
-        while let Some(item) = r.read_frame().await.transpose() {
-            if record(&mut events, item) {
-                break;
-            }
-        }
-    });
-    events
-}
-
-/// Through the slice API, the caller's way: append each read to a buffer,
-/// take the frames, keep the remainder; the end of stream last.
-fn via_slices<C: DecodeMut>(mut codec: C, data: &[u8], sizes: &[usize]) -> Events {
-    let mut reader = Chunked::new(data, sizes);
-    let mut buf = Vec::new();
-    let mut events = Vec::new();
-    let mut read = [0u8; 256];
-    loop {
-        let n = reader.hand_out(&mut read);
-        buf.extend_from_slice(&read[..n]);
-        let mut it = frames_mut(&mut codec, &mut buf);
-        if n == 0 {
-            it = it.at_eof();
-        }
-        for item in &mut it {
-            if record(&mut events, item.as_deref()) {
-                return events;
-            }
-        }
-        let used = it.consumed();
-        buf.drain(..used);
-        if n == 0 {
-            assert!(buf.is_empty(), "{} bytes left at the end", buf.len());
-            return events;
-        }
-    }
+/// Through every way in ([`run_all_with`], which asserts they agree and
+/// holds each to the harness's rules), the `BorrowedReader`s reading at most
+/// `read_size` bytes at a time; the tokio-util adapter's events.
+fn every_way<C>(mut codec: C, data: &[u8], sizes: &[usize], read_size: usize) -> Events
+where
+    C: crate::support::codec::Codec,
+{
+    run_all_with(&mut codec, &reads_of(data, sizes), read_size)
+        .events
+        .into_iter()
+        .map(|e| e.map(|f| f.as_ref().to_vec()).map_err(|e| e.to_string()))
+        .collect()
 }
 
 /// Encodes the payloads the codec accepts; returns them and the wire.
@@ -391,10 +231,8 @@ macro_rules! adapter_properties {
                     };
                     let name = stringify!($name);
                     let want = comparable(name, whole($codec, &data));
-                    prop_assert_eq!(&comparable(name, via_futures_io($codec, &data, &sizes)), &want, "futures-io");
-                    prop_assert_eq!(&comparable(name, via_blocking($codec, &data, &sizes, read_size)), &want, "blocking");
-                    prop_assert_eq!(&comparable(name, via_tokio($codec, &data, &sizes, read_size)), &want, "tokio_io");
-                    prop_assert_eq!(&comparable(name, via_slices($codec, &data, &sizes)), &want, "slices");
+                    let got = comparable(name, every_way($codec, &data, &sizes, read_size));
+                    prop_assert_eq!(got, want);
                 }
 
                 #[test]
@@ -405,10 +243,7 @@ macro_rules! adapter_properties {
                 ) {
                     let (items, wire) = encode_accepted(&$codec, &payloads);
                     let want: Events = items.into_iter().map(Ok).collect();
-                    prop_assert_eq!(&via_futures_io($codec, &wire, &sizes), &want, "futures-io");
-                    prop_assert_eq!(&via_blocking($codec, &wire, &sizes, read_size), &want, "blocking");
-                    prop_assert_eq!(&via_tokio($codec, &wire, &sizes, read_size), &want, "tokio_io");
-                    prop_assert_eq!(&via_slices($codec, &wire, &sizes), &want, "slices");
+                    prop_assert_eq!(every_way($codec, &wire, &sizes, read_size), want);
                 }
             }
         }

@@ -5,7 +5,7 @@ use crate::support::codec::in_place::run_in_place;
 // Every run here drives the tokio-util adapter and the core, and asserts
 // they agree call for call.
 use crate::support::codec::cuts_strategy;
-use crate::support::codec::run_both as run;
+use crate::support::codec::run_all as run;
 use bytes::{Bytes, BytesMut};
 use framewise::{
     AnyCodec, Cobs, CodecKind, ConfigError, DecodeMut, Decoded, Delimited, Encode, FixedLength,
@@ -104,8 +104,8 @@ type Reference = Box<dyn Fn(&[u8], &[usize]) -> Vec<crate::support::codec::Event
 fn pairs() -> Vec<(&'static str, Reference)> {
     fn with<D>(make: impl Fn() -> D + 'static) -> Reference
     where
-        D: Decoder<Error = framewise::Error> + framewise::DecodeMut + Clone,
-        D::Item: Into<Bytes> + AsRef<[u8]>,
+        D: crate::support::codec::Codec,
+        <D as Decoder>::Item: Into<Bytes>,
     {
         Box::new(move |data, cuts| {
             run(&mut make(), data, cuts)

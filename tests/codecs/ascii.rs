@@ -4,7 +4,7 @@
 //! the plain reference decoder.
 
 use crate::support::codec::checks;
-use crate::support::codec::{Event, cuts_strategy, encode_all, run_both};
+use crate::support::codec::{Event, cuts_strategy, encode_all, run_all};
 use bytes::{Bytes, BytesMut};
 use checks::Max;
 use checks::framings::{AsciiChoice, DecodeAsciiInput, RoundTripAsciiInput};
@@ -24,10 +24,10 @@ fn err(s: &str) -> Event<Bytes> {
 /// must give `want`.
 fn every_split<D>(codec: &D, stream: &[u8], want: &[Event<Bytes>])
 where
-    D: Decoder<Item = Bytes, Error = Error> + framewise::DecodeMut + Clone,
+    D: crate::support::codec::Codec + Decoder<Item = Bytes>,
 {
     for cuts in [vec![], (0..stream.len()).collect(), vec![stream.len() / 2]] {
-        let out = run_both(&mut codec.clone(), stream, &cuts);
+        let out = run_all(&mut codec.clone(), stream, &cuts);
         assert_eq!(out.events, want, "cuts {cuts:?}");
     }
 }
@@ -129,7 +129,7 @@ fn netstring_digits_without_end_are_reported_at_the_first_digit_too_many() {
     let codec = Netstring::new().with_max_frame_len(99);
     let mut stream = b"123".to_vec();
     stream.extend(std::iter::repeat_n(b'9', 10_000));
-    let out = run_both(
+    let out = run_all(
         &mut codec.clone(),
         &stream,
         &(0..stream.len()).step_by(100).collect::<Vec<_>>(),
@@ -231,7 +231,7 @@ fn octets_newline_framed_peer_is_corrupt_not_guessed() {
 fn octets_digits_without_end_are_reported() {
     // The default limit (8 MiB = 8388608) has 7 digits: the 8th is too many.
     let stream = vec![b'1'; 5000];
-    let out = run_both(
+    let out = run_all(
         &mut OctetCounting::new(),
         &stream,
         &(0..5000).step_by(9).collect::<Vec<_>>(),
@@ -322,17 +322,17 @@ proptest! {
             0 => {
                 let mut c = Netstring::new();
                 let wire = encode_all(&mut c, items.iter().map(|i| &i[..]));
-                run_both(&mut c, &wire, &cuts)
+                run_all(&mut c, &wire, &cuts)
             }
             1 => {
                 let mut c = OctetCounting::new();
                 let wire = encode_all(&mut c, items.iter().map(|i| &i[..]));
-                run_both(&mut c, &wire, &cuts)
+                run_all(&mut c, &wire, &cuts)
             }
             _ => {
                 let mut c = HexLength::new(4).unwrap();
                 let wire = encode_all(&mut c, items.iter().map(|i| &i[..]));
-                run_both(&mut c, &wire, &cuts)
+                run_all(&mut c, &wire, &cuts)
             }
         };
         prop_assert_eq!(out.events, want);

@@ -2,7 +2,7 @@
 //! resynchronisation cases spelled out.
 
 use crate::support::codec::in_place::run_in_place;
-use crate::support::codec::{Event, cuts_strategy, encode_all, run_both};
+use crate::support::codec::{Event, cuts_strategy, encode_all, run_all};
 use bytes::{Bytes, BytesMut};
 use framewise::{Cobs, DecodeMut, Decoded, Encode, Error};
 use proptest::prelude::*;
@@ -199,7 +199,7 @@ proptest! {
     ) {
         let mut codec = Cobs::new();
         let wire = encode_all(&mut codec, items.iter().map(|i| &i[..]));
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         prop_assert_eq!(frames_of(&out.events), items);
     }
 
@@ -217,7 +217,7 @@ proptest! {
         cuts in cuts_strategy(5000),
     ) {
         let wire: Vec<u8> = items.iter().flat_map(|p| encode_theirs(p)).collect();
-        let out = run_both(&mut Cobs::new(), &wire, &cuts);
+        let out = run_all(&mut Cobs::new(), &wire, &cuts);
         prop_assert_eq!(frames_of(&out.events), items);
     }
 
@@ -236,7 +236,7 @@ proptest! {
         cuts in cuts_strategy(400),
     ) {
         let mut codec = Cobs::new().with_max_frame_len(max);
-        let out = run_both(&mut codec, &data, &cuts);
+        let out = run_all(&mut codec, &data, &cuts);
         prop_assert!(out.max_buffered <= bound(max), "{} buffered", out.max_buffered);
         check(&out.events, &naive(&data, max), max)?;
     }
@@ -258,7 +258,7 @@ proptest! {
         wire.extend_from_slice(&encode_all(&mut Cobs::new(), after.iter().map(|i| &i[..])));
 
         let mut codec = Cobs::new().with_max_frame_len(max);
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         prop_assert!(out.max_buffered <= bound(max));
         let mut expected: Vec<Expect> = before.into_iter().map(Expect::Frame).collect();
         expected.push(Expect::TooLong { least: max + 1, most: big.len() });
@@ -282,7 +282,7 @@ proptest! {
         wire.push(0);
         wire.extend_from_slice(b"\x03ok\x00");
         let mut codec = Cobs::new().with_max_frame_len(max);
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         prop_assert!(out.max_buffered <= bound(max), "{} buffered", out.max_buffered);
         prop_assert_eq!(out.errors().len(), 1);
         prop_assert!(too_long_len(&out.errors()[0], max).is_some_and(|l| l > max));
@@ -307,7 +307,7 @@ proptest! {
 }
 
 fn events(codec: &mut Cobs, wire: &[u8], cuts: &[usize]) -> Vec<Event<Bytes>> {
-    run_both(codec, wire, cuts).events
+    run_all(codec, wire, cuts).events
 }
 
 fn frame(b: &'static [u8]) -> Event<Bytes> {
@@ -489,7 +489,7 @@ fn cobs_default_limit_is_one_mib() {
     assert_eq!(codec.max_frame_len(), 1024 * 1024);
     let payload = vec![7u8; 1024 * 1024];
     let wire = encode_ours(&payload);
-    let out = run_both(&mut Cobs::new(), &wire, &[4096, 500_000]);
+    let out = run_all(&mut Cobs::new(), &wire, &[4096, 500_000]);
     assert_eq!(frames_of(&out.events), [payload]);
 }
 
@@ -505,7 +505,7 @@ proptest! {
         let core = run_in_place(&mut Cobs::new().with_max_frame_len(max), &data, &cuts);
         prop_assert!(core.max_buffered <= bound(max), "{} buffered", core.max_buffered);
         check(&core.events, &naive(&data, max), max)?;
-        let tokio = run_both(&mut Cobs::new().with_max_frame_len(max), &data, &cuts);
+        let tokio = run_all(&mut Cobs::new().with_max_frame_len(max), &data, &cuts);
         prop_assert_eq!(core.max_buffered, tokio.max_buffered);
         prop_assert_eq!(core.events, tokio.events);
     }

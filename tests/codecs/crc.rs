@@ -3,7 +3,7 @@
 //! frame, and properties against a bitwise CRC and the inner references.
 
 use crate::support::codec::checks;
-use crate::support::codec::{Event, cuts_strategy, encode_all, run_both};
+use crate::support::codec::{Event, cuts_strategy, encode_all, run_all};
 use bytes::{Bytes, BytesMut};
 use checks::framings::bitwise_crc;
 use framewise::{
@@ -60,7 +60,7 @@ fn crc_over_length_prefix_counts_the_trailer() {
     codec.encode(CHECK, &mut wire).unwrap();
     // 9 + 4 bytes; CRC-32 little-endian (cbf43926).
     assert_eq!(&wire[..], b"\x00\x0d123456789\x26\x39\xf4\xcb");
-    let out = run_both(&mut codec, &wire, &[]);
+    let out = run_all(&mut codec, &wire, &[]);
     assert_eq!(out.events, vec![frame(CHECK)]);
 }
 
@@ -76,7 +76,7 @@ fn crc_trailer_byte_order_is_configurable() {
     let n = be.encode_to_slice(CHECK, &mut buf).unwrap();
     assert_eq!(&buf[n - 2..n], b"\x4b\x37");
     // A trailer in the other order is a mismatch, with both values.
-    let out = run_both(&mut le.clone(), &buf[..n], &[]);
+    let out = run_all(&mut le.clone(), &buf[..n], &[]);
     assert_eq!(
         out.events,
         vec![err(
@@ -95,7 +95,7 @@ fn crc_mismatch_skips_one_frame_and_the_next_decodes() {
     let want_bad = CrcAlgorithm::Crc16Xmodem.checksum(b"tvo");
     let carried = CrcAlgorithm::Crc16Xmodem.checksum(b"two");
     for cuts in [vec![], (0..wire.len()).collect::<Vec<_>>()] {
-        let out = run_both(&mut codec.clone(), &wire, &cuts);
+        let out = run_all(&mut codec.clone(), &wire, &cuts);
         assert_eq!(
             out.events,
             vec![
@@ -124,14 +124,14 @@ fn crc_slip_firmware_frame_exact_bytes() {
     assert_eq!(CrcAlgorithm::Crc8.checksum(b"A"), 0xc0);
     let n = codec.encode_to_slice(b"A", &mut buf).unwrap();
     assert_eq!(&buf[..n], b"A\xdb\xdc\xc0");
-    let out = run_both(&mut codec.clone(), &buf[..n], &[]);
+    let out = run_all(&mut codec.clone(), &buf[..n], &[]);
     assert_eq!(out.events, vec![frame(b"A")]);
 }
 
 #[test]
 fn crc_frame_shorter_than_the_trailer_is_skipped() {
     let codec = Crc::new(Slip::new(), CrcAlgorithm::Crc32);
-    let out = run_both(&mut codec.clone(), b"ab\xc0", &[]);
+    let out = run_all(&mut codec.clone(), b"ab\xc0", &[]);
     assert_eq!(
         out.events,
         vec![err("frame of 2 bytes is shorter than the minimum of 4")]
@@ -143,7 +143,7 @@ fn crc_empty_data_still_carries_a_trailer() {
     let mut codec = Crc::new(Netstring::new(), CrcAlgorithm::Crc16Arc);
     let wire = encode_all(&mut codec, [&b""[..]]);
     assert_eq!(&wire[..], b"2:\x00\x00,"); // CRC-16/ARC of nothing is 0
-    let out = run_both(&mut codec, &wire, &[]);
+    let out = run_all(&mut codec, &wire, &[]);
     assert_eq!(out.events, vec![frame(b"")]);
 }
 
@@ -206,10 +206,10 @@ proptest! {
         let want: Vec<Event<Bytes>> = items.iter().map(|i| frame(i)).collect();
         let mut hdlc = Crc::new(Stuffed::hdlc(), alg).with_endian(endian);
         let wire = encode_all(&mut hdlc, items.iter().map(|i| &i[..]));
-        prop_assert_eq!(run_both(&mut hdlc, &wire, &cuts).events, want.clone());
+        prop_assert_eq!(run_all(&mut hdlc, &wire, &cuts).events, want.clone());
         let mut varint = Crc::new(LengthPrefixed::varint(), alg).with_endian(endian);
         let wire = encode_all(&mut varint, items.iter().map(|i| &i[..]));
-        prop_assert_eq!(run_both(&mut varint, &wire, &cuts).events, want);
+        prop_assert_eq!(run_all(&mut varint, &wire, &cuts).events, want);
     }
 
     /// Good, corrupted and arbitrary frames over several inner framings,

@@ -3,7 +3,7 @@
 //! and interop with tokio-util's `AnyDelimiterCodec`.
 
 use crate::support::codec::parse_too_long;
-use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_both};
+use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_all};
 use bytes::{Bytes, BytesMut};
 use framewise::{Decode, Decoded, Delimited, Encode, Error};
 use proptest::collection::vec;
@@ -183,7 +183,7 @@ proptest! {
                 }
             }
         }
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         prop_assert!(out.errors().is_empty(), "{:?}", out.errors());
         let frames: Vec<Vec<u8>> = out.frames().iter().map(|f| f.to_vec()).collect();
         prop_assert_eq!(frames, accepted);
@@ -211,7 +211,7 @@ proptest! {
                 }
             }
         }
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         prop_assert!(out.errors().is_empty(), "{:?}", out.errors());
         let frames: Vec<Vec<u8>> = out.frames().iter().map(|f| f.to_vec()).collect();
         prop_assert_eq!(frames, accepted);
@@ -229,11 +229,11 @@ proptest! {
         cuts in cuts_strategy(120),
     ) {
         let want = naive(&set, keep, max, &data);
-        let got = run_both(&mut codec(&set, keep, max), &data, &cuts);
+        let got = run_all(&mut codec(&set, keep, max), &data, &cuts);
         assert_matches_naive(&got, &want, max, false)?;
         prop_assert!(got.max_buffered < max + longest(&set), "buffered {}", got.max_buffered);
         // In one read, an oversized frame's delimiter is in view: exact length.
-        let whole = run_both(&mut codec(&set, keep, max), &data, &[]);
+        let whole = run_all(&mut codec(&set, keep, max), &data, &[]);
         assert_matches_naive(&whole, &want, max, true)?;
     }
 
@@ -246,7 +246,7 @@ proptest! {
         data in vec(any::<u8>(), 0..300),
         cuts in cuts_strategy(300),
     ) {
-        let got = run_both(&mut codec(&set, keep, max), &data, &cuts);
+        let got = run_all(&mut codec(&set, keep, max), &data, &cuts);
         prop_assert!(got.max_buffered < max + longest(&set));
         prop_assert_eq!(got.events.len(), naive(&set, keep, max, &data).len());
     }
@@ -266,7 +266,7 @@ proptest! {
         wire.extend_from_slice(&big);
         wire.extend_from_slice(&set[0]);
         wire.extend_from_slice(&encode_all(&mut codec, after.iter().map(|p| &p[..])));
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         let mut want: Vec<Event<Bytes>> = before.iter().map(|p| Event::Frame(Bytes::from(p.clone()))).collect();
         let errors_at = want.len();
         want.extend(after.iter().map(|p| Event::Frame(Bytes::from(p.clone()))));
@@ -364,12 +364,12 @@ fn frames(out: &Outcome<Bytes>) -> Vec<&[u8]> {
 fn delimited_crlf_and_lf_ties_go_to_the_longest() {
     let data = b"a\r\nb\nc\r\r\nd\r";
     for cuts in [vec![], (0..data.len()).collect()] {
-        let out = run_both(&mut delimited(&[b"\r\n", b"\n"]), data, &cuts);
+        let out = run_all(&mut delimited(&[b"\r\n", b"\n"]), data, &cuts);
         // "c\r\r\n": the earliest match is the "\r\n" at 2, so "c\r".
         // The final "d\r" is unterminated: returned at the end of the stream.
         assert_eq!(frames(&out), [&b"a"[..], b"b", b"c\r", b"d\r"]);
     }
-    let out = run_both(&mut delimited(&[b"\r\n", b"\r"]), b"a\r\nb\rc\r", &[3, 5]);
+    let out = run_all(&mut delimited(&[b"\r\n", b"\r"]), b"a\r\nb\rc\r", &[3, 5]);
     assert_eq!(frames(&out), [&b"a"[..], b"b", b"c"]);
 }
 
@@ -378,7 +378,7 @@ fn delimited_multi_byte_delimiter_split_across_reads() {
     let data = b"one--END--two--END--three";
     let all: Vec<usize> = (0..data.len()).collect();
     for cuts in [vec![], vec![4, 6, 17], all] {
-        let out = run_both(&mut delimited(&[b"--END--"]), data, &cuts);
+        let out = run_all(&mut delimited(&[b"--END--"]), data, &cuts);
         assert_eq!(frames(&out), [&b"one"[..], b"two", b"three"]);
     }
 }
@@ -428,7 +428,7 @@ fn delimited_never_buffers_past_limit() {
     let data = vec![b'x'; 1 << 20];
     let cuts: Vec<usize> = (0..data.len()).step_by(1000).collect();
     for set in [&[&b"\n"[..]][..], &[b"\r\n"], &[b"\r\n", b"\n"]] {
-        let out = run_both(&mut delimited(set).with_max_frame_len(4096), &data, &cuts);
+        let out = run_all(&mut delimited(set).with_max_frame_len(4096), &data, &cuts);
         let longest = set.iter().map(|d| d.len()).max().unwrap();
         assert!(out.max_buffered < 4096 + longest, "{}", out.max_buffered);
         assert_eq!(out.events.len(), 1, "{:?}", out.errors());
@@ -456,7 +456,7 @@ fn delimited_one_byte_reads_of_a_one_mib_frame() {
     ];
     for (set, first_len, second) in cases {
         let mut codec = delimited(set).with_max_frame_len(2 << 20);
-        let out = run_both(&mut codec, &data, &cuts);
+        let out = run_all(&mut codec, &data, &cuts);
         let got = frames(&out);
         assert_eq!(got.len(), 2);
         assert!(got[0] == &data[..first_len]);
@@ -583,7 +583,7 @@ fn delimited_builder_errors() {
 fn delimited_many_single_bytes() {
     // More than three single-byte delimiters: no memchr routine, same result.
     let set: &[&[u8]] = &[b",", b";", b"|", b"\t", b"\n"];
-    let out = run_both(&mut delimited(set), b"a,b;c|d\te\nf", &[2, 3, 7]);
+    let out = run_all(&mut delimited(set), b"a,b;c|d\te\nf", &[2, 3, 7]);
     assert_eq!(frames(&out), [&b"a"[..], b"b", b"c", b"d", b"e", b"f"]);
 }
 
@@ -684,7 +684,7 @@ proptest! {
     ) {
         let set = vec![delimiter];
         let want = naive(&set, false, max, &data);
-        let got = run_both(&mut codec(&set, false, max), &data, &cuts);
+        let got = run_all(&mut codec(&set, false, max), &data, &cuts);
         assert_matches_naive(&got, &want, max, false)?;
         let got = run_core(&mut codec(&set, false, max), &data, &cuts);
         assert_matches_naive(&got, &want, max, false)?;
@@ -854,7 +854,7 @@ proptest! {
             theirs.encode(p.as_str(), &mut wire).unwrap();
         }
         let mut ours = delimited(&[b",", b";"]);
-        let out = run_both(&mut ours, &wire, &cuts);
+        let out = run_all(&mut ours, &wire, &cuts);
         let got: Vec<&[u8]> = frames(&out);
         let want: Vec<&[u8]> = payloads.iter().map(|p| p.as_bytes()).collect();
         prop_assert_eq!(got, want);

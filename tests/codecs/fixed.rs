@@ -2,7 +2,7 @@
 
 use crate::support::codec::harness::text::from_reference;
 use crate::support::codec::in_place::run_in_place;
-use crate::support::codec::{Event, checks, cuts_strategy, encode_all, run_both};
+use crate::support::codec::{Event, checks, cuts_strategy, encode_all, run_all};
 use bytes::{Bytes, BytesMut};
 use framewise::{ConfigError, Decode, Decoded, Encode, Error, FixedLength};
 use proptest::prelude::*;
@@ -43,7 +43,7 @@ proptest! {
         let mut codec = FixedLength::new(n).unwrap();
         let wire = encode_all(&mut codec, items.iter().map(|i| &i[..]));
         prop_assert_eq!(wire.len(), n * items.len());
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         let expected: Vec<Event<Vec<u8>>> = items.into_iter().map(Event::Frame).collect();
         prop_assert_eq!(to_vecs(out.events), expected);
     }
@@ -55,7 +55,7 @@ proptest! {
         cuts in cuts_strategy(300),
     ) {
         let mut codec = FixedLength::new(n).unwrap();
-        let out = run_both(&mut codec, &data, &cuts);
+        let out = run_all(&mut codec, &data, &cuts);
         // The decoder never keeps a whole frame waiting, nor reserves ahead.
         prop_assert!(out.max_buffered < n, "{} bytes buffered, n = {}", out.max_buffered, n);
         prop_assert_eq!(to_vecs(out.events), naive(&data, n));
@@ -113,7 +113,7 @@ fn fixed_one_byte_reads() {
 #[test]
 fn fixed_sticky_reads_split_into_frames() {
     let mut codec = FixedLength::new(2).unwrap();
-    let out = run_both(&mut codec, b"aabbccd", &[]);
+    let out = run_all(&mut codec, b"aabbccd", &[]);
     assert_eq!(
         out.events,
         vec![
@@ -163,7 +163,7 @@ proptest! {
         let core = run_in_place(&mut FixedLength::new(n).unwrap(), &data, &cuts);
         prop_assert!(core.max_buffered < n);
         prop_assert_eq!(to_vecs(core.events.clone()), naive(&data, n));
-        let tokio = run_both(&mut FixedLength::new(n).unwrap(), &data, &cuts);
+        let tokio = run_all(&mut FixedLength::new(n).unwrap(), &data, &cuts);
         prop_assert_eq!(core.events, tokio.events);
     }
 

@@ -2,7 +2,7 @@
 //! and properties under arbitrary read splits against a naive decoder.
 
 use crate::support::codec::harness::text::from_reference;
-use crate::support::codec::{Event, checks, cuts_strategy, run_both};
+use crate::support::codec::{Event, checks, cuts_strategy, run_all};
 use bytes::{Bytes, BytesMut};
 use framewise::{Endian, Error, LengthPrefixed, Width};
 use proptest::prelude::*;
@@ -152,7 +152,7 @@ fn length_resync_after_oversize_keeps_buffered_frames() {
     // Same result however the bytes arrive.
     for cuts in [vec![], (0..wire.len()).collect(), vec![5, 9, 20, 41]] {
         let mut c = c.clone();
-        let out = run_both(&mut c, &wire, &cuts);
+        let out = run_all(&mut c, &wire, &cuts);
         assert_eq!(
             out.events,
             vec![
@@ -300,7 +300,7 @@ proptest! {
             for item in &items {
                 theirs.encode(Bytes::copy_from_slice(item), &mut wire).unwrap();
             }
-            let out = run_both(&mut ours, &wire, &cuts);
+            let out = run_all(&mut ours, &wire, &cuts);
             prop_assert_eq!(out.frames(), items.iter().map(|i| Bytes::copy_from_slice(i)).collect::<Vec<_>>());
             prop_assert!(out.errors().is_empty());
             // framewise encodes: the same bytes, which tokio-util decodes.
@@ -327,7 +327,7 @@ proptest! {
             prost::encode_length_delimiter(item.len(), &mut wire).unwrap();
             wire.extend_from_slice(item);
         }
-        let out = run_both(&mut LengthPrefixed::varint(), &wire, &cuts);
+        let out = run_all(&mut LengthPrefixed::varint(), &wire, &cuts);
         prop_assert_eq!(out.frames(), items.iter().map(|i| Bytes::copy_from_slice(i)).collect::<Vec<_>>());
         let mut ours = BytesMut::new();
         for item in &items {
@@ -471,7 +471,7 @@ proptest! {
     ) {
         let Some(mut codec) = l.build() else { return Ok(()); };
         let wire = stream_for(&l, &payloads, &noise);
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         prop_assert_eq!(&out.events, &naive(&l, &wire));
         // Memory: what the decoder waits on is part of one frame within the
         // limit, or an incomplete header (a varint takes up to 10 bytes).
@@ -488,7 +488,7 @@ proptest! {
         cuts in cuts_strategy(600),
     ) {
         let Some(mut codec) = l.build() else { return Ok(()); };
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         prop_assert_eq!(&out.events, &naive(&l, &wire));
         prop_assert!(out.max_buffered < memory_bound(&l));
     }
@@ -539,7 +539,7 @@ proptest! {
         } else {
             prop_assert!(accepted.is_empty());
         }
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         prop_assert_eq!(out.frames(), accepted);
         prop_assert!(out.errors().is_empty(), "{:?}", out.errors());
     }

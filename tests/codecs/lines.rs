@@ -3,7 +3,7 @@
 //! refusals, and interop with tokio-util's `LinesCodec`.
 
 use crate::support::codec::parse_too_long;
-use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_both};
+use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_all};
 use bytes::BytesMut;
 use framewise::{Decode, Decoded, Encode, Error, Lines};
 use proptest::collection::vec;
@@ -128,7 +128,7 @@ proptest! {
                 }
             }
         }
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         prop_assert!(out.errors().is_empty(), "{:?}", out.errors());
         prop_assert_eq!(out.frames(), accepted);
     }
@@ -165,10 +165,10 @@ proptest! {
         cuts in cuts_strategy(120),
     ) {
         let want = naive(max, &data);
-        let got = run_both(&mut Lines::new().with_max_frame_len(max), &data, &cuts);
+        let got = run_all(&mut Lines::new().with_max_frame_len(max), &data, &cuts);
         assert_matches_naive(&got, &want, max, false)?;
         prop_assert!(got.max_buffered <= max + 1, "buffered {}", got.max_buffered);
-        let whole = run_both(&mut Lines::new().with_max_frame_len(max), &data, &[]);
+        let whole = run_all(&mut Lines::new().with_max_frame_len(max), &data, &[]);
         assert_matches_naive(&whole, &want, max, true)?;
     }
 
@@ -179,7 +179,7 @@ proptest! {
         data in vec(any::<u8>(), 0..300),
         cuts in cuts_strategy(300),
     ) {
-        let got = run_both(&mut Lines::new().with_max_frame_len(max), &data, &cuts);
+        let got = run_all(&mut Lines::new().with_max_frame_len(max), &data, &cuts);
         prop_assert!(got.max_buffered <= max + 1);
         prop_assert_eq!(got.events.len(), naive(max, &data).len());
     }
@@ -198,7 +198,7 @@ proptest! {
         wire.extend_from_slice("z".repeat(oversized).as_bytes());
         wire.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
         wire.extend_from_slice(&encode_all(&mut codec, after.iter().map(String::as_str)));
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         prop_assert_eq!(out.errors().len(), 1);
         prop_assert_eq!(out.events.len(), before.len() + 1 + after.len());
         let mut got = out.events.clone();
@@ -224,7 +224,7 @@ proptest! {
         for item in &items {
             theirs.encode(item.as_str(), &mut wire).unwrap();
         }
-        let out = run_both(&mut Lines::new(), &wire, &cuts);
+        let out = run_all(&mut Lines::new(), &wire, &cuts);
         prop_assert_eq!(out.frames(), items.clone());
         prop_assert!(out.errors().is_empty());
 
@@ -257,7 +257,7 @@ fn lines(out: &Outcome<String>) -> Vec<&str> {
 fn lines_lf_and_crlf_endings() {
     let data = b"unix\nwindows\r\nmid\rdle\r\n\r\n\nlast\r";
     for cuts in [vec![], vec![5, 13, 14], (0..data.len()).collect()] {
-        let out = run_both(&mut Lines::new(), data, &cuts);
+        let out = run_all(&mut Lines::new(), data, &cuts);
         assert_eq!(lines(&out), ["unix", "windows", "mid\rdle", "", "", "last"]);
     }
 }
@@ -283,10 +283,10 @@ fn lines_invalid_utf8_then_next_line() {
     assert_eq!(codec.decode(&mut buf).unwrap(), None);
 
     // A multi-byte character split across reads is not an error.
-    let out = run_both(&mut Lines::new(), "é😀\n".as_bytes(), &[1, 3, 4]);
+    let out = run_all(&mut Lines::new(), "é😀\n".as_bytes(), &[1, 3, 4]);
     assert_eq!(lines(&out), ["é😀"]);
     // A truncated character at the end of the stream is.
-    let out = run_both(&mut Lines::new(), b"fine\nab\xc3", &[]);
+    let out = run_all(&mut Lines::new(), b"fine\nab\xc3", &[]);
     assert_eq!(
         out.events,
         [
@@ -321,7 +321,7 @@ fn lines_resync_after_oversize() {
 #[test]
 fn lines_trailing_cr_not_counted_toward_the_limit() {
     // tokio-util's LinesCodec counts the "\r" and refuses this line.
-    let out = run_both(
+    let out = run_all(
         &mut Lines::new().with_max_frame_len(4),
         b"four\r\nfive!\r\n",
         &[5],
@@ -345,7 +345,7 @@ fn lines_never_buffers_past_limit() {
     // A peer that never sends "\n": 1 MiB of text in reads of 1000 bytes.
     let data = "x".repeat(1 << 20);
     let cuts: Vec<usize> = (0..data.len()).step_by(1000).collect();
-    let out = run_both(
+    let out = run_all(
         &mut Lines::new().with_max_frame_len(4096),
         data.as_bytes(),
         &cuts,
@@ -366,7 +366,7 @@ fn lines_one_byte_reads_of_a_one_mib_line() {
     let mut data = "é".repeat(1 << 19);
     data.push_str("\r\nend\n");
     let cuts: Vec<usize> = (0..data.len()).collect();
-    let out = run_both(
+    let out = run_all(
         &mut Lines::new().with_max_frame_len(2 << 20),
         data.as_bytes(),
         &cuts,

@@ -1,7 +1,7 @@
 //! `Raw`: bytes are kept, boundaries are not. The properties say exactly that.
 
 use crate::support::codec::in_place::run_in_place;
-use crate::support::codec::{Event, chunks, cuts_strategy, encode_all, run_both};
+use crate::support::codec::{Event, chunks, cuts_strategy, encode_all, run_all};
 use bytes::{Bytes, BytesMut};
 use framewise::{Decode, Decoded, Encode, Error, Raw};
 use proptest::prelude::*;
@@ -40,7 +40,7 @@ proptest! {
         let mut codec = Raw::new();
         let wire = encode_all(&mut codec, [&item[..]]);
         prop_assert_eq!(&wire[..], &item[..]);
-        let out = run_both(&mut codec, &wire, &[]);
+        let out = run_all(&mut codec, &wire, &[]);
         prop_assert_eq!(frames(&out.events), vec![item]);
     }
 
@@ -53,7 +53,7 @@ proptest! {
         let mut codec = Raw::new().with_max_frame_len(max);
         let items: Vec<Vec<u8>> = items.into_iter().map(|mut i| { i.truncate(max); i }).collect();
         let wire = encode_all(&mut codec, items.iter().map(|i| &i[..]));
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         let got = frames(&out.events);
         // The stream is preserved byte for byte, every frame within the limit.
         prop_assert_eq!(got.concat(), items.concat());
@@ -68,7 +68,7 @@ proptest! {
         cuts in cuts_strategy(500),
     ) {
         let mut codec = Raw::new().with_max_frame_len(max);
-        let out = run_both(&mut codec, &data, &cuts);
+        let out = run_all(&mut codec, &data, &cuts);
         // Raw drains the buffer on every call: nothing is ever kept waiting.
         prop_assert_eq!(out.max_buffered, 0);
         prop_assert_eq!(frames(&out.events), naive(&data, &cuts, max));
@@ -97,14 +97,14 @@ proptest! {
 fn raw_sticky_packets_come_out_as_one_frame() {
     let mut codec = Raw::new();
     let wire = encode_all(&mut codec, [&b"hello"[..], b"world"]);
-    let out = run_both(&mut codec, &wire, &[]);
+    let out = run_all(&mut codec, &wire, &[]);
     assert_eq!(frames(&out.events), [b"helloworld".to_vec()]);
 }
 
 #[test]
 fn raw_split_packet_comes_out_as_two_frames() {
     let mut codec = Raw::new();
-    let out = run_both(&mut codec, b"helloworld", &[3]);
+    let out = run_all(&mut codec, b"helloworld", &[3]);
     assert_eq!(frames(&out.events), [b"hel".to_vec(), b"loworld".to_vec()]);
 }
 
@@ -157,7 +157,7 @@ proptest! {
         let core = run_in_place(&mut Raw::new().with_max_frame_len(max), &data, &cuts);
         prop_assert_eq!(core.max_buffered, 0);
         prop_assert_eq!(frames(&core.events), naive(&data, &cuts, max));
-        let tokio = run_both(&mut Raw::new().with_max_frame_len(max), &data, &cuts);
+        let tokio = run_all(&mut Raw::new().with_max_frame_len(max), &data, &cuts);
         prop_assert_eq!(core.events, tokio.events);
     }
 }

@@ -3,7 +3,7 @@
 //! under arbitrary read splits against the plain reference decoder.
 
 use crate::support::codec::checks;
-use crate::support::codec::{Event, cuts_strategy, encode_all, run_both};
+use crate::support::codec::{Event, cuts_strategy, encode_all, run_all};
 use bytes::{Bytes, BytesMut};
 use checks::Max;
 use checks::framings::{
@@ -29,7 +29,7 @@ fn slip_rfc1055_escapes_both_special_bytes() {
         .encode(&b"\x01\xc0\x02\xdb\x03"[..], &mut wire)
         .unwrap();
     assert_eq!(&wire[..], b"\x01\xdb\xdc\x02\xdb\xdd\x03\xc0");
-    let out = run_both(&mut Slip::new(), &wire, &[]);
+    let out = run_all(&mut Slip::new(), &wire, &[]);
     assert_eq!(out.events, vec![frame(b"\x01\xc0\x02\xdb\x03")]);
 }
 
@@ -43,7 +43,7 @@ fn slip_leading_end_is_written_on_request_and_read_either_way() {
     // Repeated ENDs are empty frames: skipped.
     let stream = b"\xc0\xc0ab\xc0\xc0\xc0c\xc0de\xc0";
     for cuts in [vec![], (0..stream.len()).collect()] {
-        let out = run_both(&mut Slip::new(), stream, &cuts);
+        let out = run_all(&mut Slip::new(), stream, &cuts);
         assert_eq!(out.events, vec![frame(b"ab"), frame(b"c"), frame(b"de")]);
     }
 }
@@ -61,7 +61,7 @@ fn slip_invalid_escape_is_reported_and_the_next_frame_decodes() {
     // ESC 'x' at offset 1..2 of the frame "a ESC x b".
     let stream = b"a\xdbxb\xc0c\xc0";
     for cuts in [vec![], (0..stream.len()).collect()] {
-        let out = run_both(&mut Slip::new(), stream, &cuts);
+        let out = run_all(&mut Slip::new(), stream, &cuts);
         assert_eq!(
             out.events,
             vec![
@@ -76,7 +76,7 @@ fn slip_invalid_escape_is_reported_and_the_next_frame_decodes() {
 fn slip_esc_then_end_ends_the_bad_frame_at_that_end() {
     // slip-codec takes this END into the bad frame and loses "b" too.
     let stream = b"a\xdb\xc0b\xc0";
-    let out = run_both(&mut Slip::new(), stream, &[]);
+    let out = run_all(&mut Slip::new(), stream, &[]);
     assert_eq!(
         out.events,
         vec![
@@ -92,13 +92,13 @@ fn slip_resync_after_oversize() {
     let stream = b"abcdef\xc0xy\xc0";
     let mut codec = Slip::new().with_max_frame_len(3);
     // In one read the whole frame is seen: its exact length.
-    let out = run_both(&mut codec, stream, &[]);
+    let out = run_all(&mut codec, stream, &[]);
     assert_eq!(
         out.events,
         vec![err("frame of 6 bytes exceeds the limit of 3"), frame(b"xy")]
     );
     // A byte at a time, it is reported as soon as it passes the limit.
-    let out = run_both(&mut codec, stream, &(0..stream.len()).collect::<Vec<_>>());
+    let out = run_all(&mut codec, stream, &(0..stream.len()).collect::<Vec<_>>());
     assert_eq!(
         out.events,
         vec![err("frame of 4 bytes exceeds the limit of 3"), frame(b"xy")]
@@ -110,7 +110,7 @@ fn slip_resync_after_oversize() {
 fn slip_limit_counts_unstuffed_bytes() {
     // Three payload bytes, all escaped: six on the wire, within a limit of 3.
     let stream = b"\xdb\xdc\xdb\xdd\xdb\xdc\xc0";
-    let out = run_both(&mut Slip::new().with_max_frame_len(3), stream, &[]);
+    let out = run_all(&mut Slip::new().with_max_frame_len(3), stream, &[]);
     assert_eq!(out.events, vec![frame(b"\xc0\xdb\xc0")]);
     let e = Slip::new()
         .with_max_frame_len(3)
@@ -124,7 +124,7 @@ fn slip_peer_that_never_sends_end_cannot_grow_the_buffer() {
     let mut codec = Slip::new().with_max_frame_len(10);
     let stream: Vec<u8> = b"\xdb\xdc".repeat(500);
     let cuts: Vec<usize> = (0..stream.len()).step_by(7).collect();
-    let out = run_both(&mut codec, &stream, &cuts);
+    let out = run_all(&mut codec, &stream, &cuts);
     // Reported at the first read past the limit (28 bytes stand for 14),
     // then skipped as it arrives.
     assert_eq!(
@@ -137,7 +137,7 @@ fn slip_peer_that_never_sends_end_cannot_grow_the_buffer() {
 
 #[test]
 fn slip_partial_frame_at_end_of_stream_is_truncated() {
-    let out = run_both(&mut Slip::new(), b"ab\xc0cd\xdb", &[]);
+    let out = run_all(&mut Slip::new(), b"ab\xc0cd\xdb", &[]);
     assert_eq!(
         out.events,
         vec![
@@ -200,7 +200,7 @@ proptest! {
     ) {
         let mut codec = Slip::new().with_leading_end(leading);
         let wire = encode_all(&mut codec, items.iter().map(|i| &i[..]));
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         let want: Vec<Event<Bytes>> = items.iter().map(|i| frame(i)).collect();
         prop_assert_eq!(out.events, want);
     }
@@ -223,7 +223,7 @@ proptest! {
         cuts in cuts_strategy(1200),
     ) {
         let wire: Vec<u8> = items.iter().flat_map(|p| slip_codec_encode(p, leading)).collect();
-        let out = run_both(&mut Slip::new(), &wire, &cuts);
+        let out = run_all(&mut Slip::new(), &wire, &cuts);
         let want: Vec<Event<Bytes>> = items.iter().map(|i| frame(i)).collect();
         prop_assert_eq!(out.events, want);
     }

@@ -4,7 +4,7 @@
 //! against the plain reference decoder.
 
 use crate::support::codec::checks;
-use crate::support::codec::{Event, cuts_strategy, encode_all, run_both};
+use crate::support::codec::{Event, cuts_strategy, encode_all, run_all};
 use bytes::{Bytes, BytesMut};
 use checks::Max;
 use checks::framings::{DecodeStuffedInput, RoundTripStuffedInput, StuffingChoice};
@@ -22,7 +22,7 @@ fn err(s: &str) -> Event<Bytes> {
 
 fn every_split(codec: &Stuffed, stream: &[u8], want: &[Event<Bytes>]) {
     for cuts in [vec![], (0..stream.len()).collect(), vec![stream.len() / 2]] {
-        let out = run_both(&mut codec.clone(), stream, &cuts);
+        let out = run_all(&mut codec.clone(), stream, &cuts);
         assert_eq!(out.events, want, "cuts {cuts:?}");
     }
 }
@@ -81,7 +81,7 @@ fn hdlc_encoder_refuses_the_empty_payload() {
 fn hdlc_resync_after_oversize() {
     let codec = Stuffed::hdlc().with_max_frame_len(2);
     let stream = b"\x7eabc\x7exy\x7e";
-    let out = run_both(&mut codec.clone(), stream, &[]);
+    let out = run_all(&mut codec.clone(), stream, &[]);
     assert_eq!(
         out.events,
         vec![err("frame of 3 bytes exceeds the limit of 2"), frame(b"xy")]
@@ -164,7 +164,7 @@ fn dle_resync_after_oversize_at_next_frame() {
     let codec = Stuffed::dle().with_max_frame_len(2);
     // The oversized frame is cut short by a new DLE STX: that frame decodes.
     let stream = b"\x10\x02abc\x10\x02xy\x10\x03\x10\x02abcd\x10\x03\x10\x02z\x10\x03";
-    let out = run_both(&mut codec.clone(), stream, &[]);
+    let out = run_all(&mut codec.clone(), stream, &[]);
     assert_eq!(
         out.events,
         vec![
@@ -178,7 +178,7 @@ fn dle_resync_after_oversize_at_next_frame() {
 
 #[test]
 fn dle_partial_frame_at_end_of_stream_is_truncated() {
-    let out = run_both(&mut Stuffed::dle(), b"\x10\x02ab\x10", &[]);
+    let out = run_all(&mut Stuffed::dle(), b"\x10\x02ab\x10", &[]);
     assert_eq!(
         out.events,
         vec![err(
@@ -186,7 +186,7 @@ fn dle_partial_frame_at_end_of_stream_is_truncated() {
         )]
     );
     // Garbage outside frames is not a frame: nothing to report.
-    let out = run_both(&mut Stuffed::dle(), b"xyz\x10", &[]);
+    let out = run_all(&mut Stuffed::dle(), b"xyz\x10", &[]);
     assert_eq!(out.events, vec![]);
 }
 
@@ -213,7 +213,7 @@ proptest! {
     ) {
         let mut codec = if dle { Stuffed::dle() } else { Stuffed::hdlc() };
         let wire = encode_all(&mut codec, items.iter().map(|i| &i[..]));
-        let out = run_both(&mut codec, &wire, &cuts);
+        let out = run_all(&mut codec, &wire, &cuts);
         let want: Vec<Event<Bytes>> = items.iter().map(|i| frame(i)).collect();
         prop_assert_eq!(out.events, want);
     }

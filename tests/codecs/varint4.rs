@@ -3,7 +3,7 @@
 //! against the plain reference decoder.
 
 use crate::support::codec::checks;
-use crate::support::codec::{Event, run_both};
+use crate::support::codec::{Event, run_all};
 use bytes::{Bytes, BytesMut};
 use framewise::{Encode, Error, LengthPrefixed, Width};
 use proptest::prelude::*;
@@ -80,7 +80,7 @@ fn varint4_fifth_continuation_byte_is_a_corrupt_header() {
         .max_frame_len(usize::MAX)
         .build()
         .unwrap();
-    let out = run_both(&mut plain.clone(), &[0xff, 0xff, 0xff, 0xff, 0x01], &[]);
+    let out = run_all(&mut plain.clone(), &[0xff, 0xff, 0xff, 0xff, 0x01], &[]);
     assert_eq!(
         out.events,
         vec![Event::Err(
@@ -108,7 +108,7 @@ fn varint4_mqtt_packet_with_fixed_header_byte() {
         .build()
         .unwrap();
     let stream = b"\xc0\x00\x30\x03\x00\x01a";
-    let out = run_both(&mut c, stream, &(0..stream.len()).collect::<Vec<_>>());
+    let out = run_all(&mut c, stream, &(0..stream.len()).collect::<Vec<_>>());
     assert_eq!(
         out.events,
         vec![

@@ -3,10 +3,11 @@
 //! fuzz targets run one copy of each (see `fuzz/src/harness.rs` for the rules
 //! every run is held to).
 //!
-//! [`run_both`] feeds bytes to a codec in arbitrary reads, the way a socket
-//! would, through the tokio-util adapter and through the framing core,
-//! asserts the two agree, and records everything the adapter says. [`run`]
-//! does the same through the adapter alone, for any `Decoder`.
+//! [`run_all`] feeds bytes to a codec in arbitrary reads, the way a socket
+//! would, through every way in (the framing core, the tokio-util and
+//! futures-io adapters, the slice API, both `BorrowedReader`s), asserts they
+//! agree, and records everything the tokio-util adapter says. [`run`] does
+//! the same through the tokio-util adapter alone, for any `Decoder`.
 
 use proptest::prelude::*;
 
@@ -16,8 +17,9 @@ pub mod harness;
 #[path = "../../fuzz/src/checks.rs"]
 pub mod checks;
 
+pub use harness::Codec;
 pub use harness::split as chunks;
-pub use harness::text::{Event, Outcome, encode_all, run, run_both};
+pub use harness::text::{Event, Outcome, encode_all, run, run_all};
 
 /// The framing core's side: [`run_in_place`](in_place::run_in_place) drives
 /// a [`DecodeMut`](framewise::DecodeMut) alone, on a buffer the harness
