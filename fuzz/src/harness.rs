@@ -224,89 +224,70 @@ fn call_on_bytes_mut<T>(
     Call { answer, consumed }
 }
 
-/// The tokio-util adapter ([`Decoder`]) on a `BytesMut`, as `FramedRead`
-/// holds it.
+/// An adapter that owns a `BytesMut` read buffer, as the framed streams
+/// hold it: the tokio-util adapter ([`Tokio`], [`Decoder`], what
+/// `FramedRead` calls) or the futures-io one ([`FuturesIo`],
+/// `asynchronous_codec::Decoder`). The same calls, through either trait.
 #[derive(Debug)]
-pub struct Tokio<'a, D> {
+pub struct OnBytesMut<'a, D, I> {
     codec: &'a mut D,
     buf: BytesMut,
+    /// The adapter's `decode` (or `decode_eof` when the flag is set).
+    decode: fn(&mut D, &mut BytesMut, bool) -> Result<Option<I>, Error>,
 }
 
-impl<'a, D: Decoder<Error = Error>> Tokio<'a, D> {
-    /// A driver over `codec`, with an empty buffer.
+/// The tokio-util adapter's driver.
+pub type Tokio<'a, D> = OnBytesMut<'a, D, <D as Decoder>::Item>;
+
+/// The futures-io adapter's driver.
+#[cfg(feature = "futures-io")]
+pub type FuturesIo<'a, D> = OnBytesMut<'a, D, <D as asynchronous_codec::Decoder>::Item>;
+
+impl<'a, D: Decoder<Error = Error>> OnBytesMut<'a, D, D::Item> {
+    /// The tokio-util adapter over `codec`, with an empty buffer.
     pub fn new(codec: &'a mut D) -> Self {
-        Tokio {
+        OnBytesMut {
             codec,
             buf: BytesMut::new(),
-        }
-    }
-}
-
-impl<D: Decoder<Error = Error>> Driver for Tokio<'_, D> {
-    type Frame = D::Item;
-
-    fn feed(&mut self, read: &[u8]) {
-        self.buf.extend_from_slice(read);
-    }
-
-    fn call(&mut self, eof: bool) -> Call<D::Item> {
-        let codec = &mut *self.codec;
-        call_on_bytes_mut(&mut self.buf, |buf| {
-            if eof {
-                codec.decode_eof(buf)
-            } else {
-                codec.decode(buf)
-            }
-        })
-    }
-
-    fn buffered(&self) -> usize {
-        self.buf.len()
-    }
-
-    fn assert_room(&self, fed: usize) {
-        assert_room_follows_bytes(self.buf.capacity(), fed);
-    }
-}
-
-/// The futures-io adapter (`asynchronous_codec::Decoder`) on a `BytesMut`,
-/// as asynchronous-codec's `FramedRead` holds it: the same calls as
-/// [`Tokio`], through the other trait.
-#[cfg(feature = "futures-io")]
-#[derive(Debug)]
-pub struct FuturesIo<'a, D> {
-    codec: &'a mut D,
-    buf: BytesMut,
-}
-
-#[cfg(feature = "futures-io")]
-impl<'a, D: asynchronous_codec::Decoder<Error = Error>> FuturesIo<'a, D> {
-    /// A driver over `codec`, with an empty buffer.
-    pub fn new(codec: &'a mut D) -> Self {
-        FuturesIo {
-            codec,
-            buf: BytesMut::new(),
+            decode: |codec, buf, eof| {
+                if eof {
+                    codec.decode_eof(buf)
+                } else {
+                    codec.decode(buf)
+                }
+            },
         }
     }
 }
 
 #[cfg(feature = "futures-io")]
-impl<D: asynchronous_codec::Decoder<Error = Error>> Driver for FuturesIo<'_, D> {
-    type Frame = D::Item;
+impl<'a, D: asynchronous_codec::Decoder<Error = Error>> OnBytesMut<'a, D, D::Item> {
+    /// The futures-io adapter over `codec`, with an empty buffer.
+    pub fn futures_io(codec: &'a mut D) -> Self {
+        OnBytesMut {
+            codec,
+            buf: BytesMut::new(),
+            decode: |codec, buf, eof| {
+                if eof {
+                    codec.decode_eof(buf)
+                } else {
+                    codec.decode(buf)
+                }
+            },
+        }
+    }
+}
+
+impl<D, I> Driver for OnBytesMut<'_, D, I> {
+    type Frame = I;
 
     fn feed(&mut self, read: &[u8]) {
         self.buf.extend_from_slice(read);
     }
 
-    fn call(&mut self, eof: bool) -> Call<D::Item> {
-        let codec = &mut *self.codec;
-        call_on_bytes_mut(&mut self.buf, |buf| {
-            if eof {
-                codec.decode_eof(buf)
-            } else {
-                codec.decode(buf)
-            }
-        })
+    fn call(&mut self, eof: bool) -> Call<I> {
+        let (codec, decode) = (&mut *self.codec, self.decode);
+        call_on_bytes_mut(&mut self.buf, |buf| decode(codec, buf, eof))
     }
 
     fn buffered(&self) -> usize {
@@ -990,7 +971,7 @@ pub fn run_all_with<D: Codec>(
     assert_agree(&tokio, &core, ("the tokio-util adapter", "the core"));
     #[cfg(feature = "futures-io")]
     assert_agree(
-        &drive(&mut FuturesIo::new(&mut fresh.clone()), reads),
+        &drive(&mut FuturesIo::futures_io(&mut fresh.clone()), reads),
         &core,
         ("the futures-io adapter", "the core"),
     );
