@@ -2,8 +2,8 @@
 //! decoder, limits and resynchronisation, end of stream, encoder refusals,
 //! and interop with tokio-util's `AnyDelimiterCodec`.
 
-use crate::support::codec::parse_too_long;
 use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_all};
+use crate::support::codec::{assert_line_core_end_and_discard, parse_too_long};
 use bytes::{Bytes, BytesMut};
 use framewise::{Decode, Decoded, Delimited, Encode, Error};
 use proptest::collection::vec;
@@ -804,37 +804,8 @@ fn delimited_builder_capacity() {
 #[test]
 fn delimited_core_end_of_stream_and_discard() {
     let mut codec = delimited(&[b"\r\n", b"\r"]).with_max_frame_len(3);
-    // "\r" may still grow into "\r\n": no frame before the end of the stream.
-    assert!(matches!(
-        codec.decode_slice(b"ab\r"),
-        Decoded::Incomplete { consumed: 0 }
-    ));
-    assert!(matches!(
-        codec.decode_slice_eof(b"ab\r"),
-        Decoded::Frame {
-            start: 0,
-            len: 2,
-            consumed: 3
-        }
-    ));
-    // Over the limit: reported once, then skipped as it arrives.
-    let Decoded::Error { consumed: 5, error } = codec.decode_slice(b"abcde") else {
-        panic!("no error");
-    };
-    assert_eq!(error.to_string(), "frame of 5 bytes exceeds the limit of 3");
-    assert!(matches!(
-        codec.decode_slice(b"fg"),
-        Decoded::Incomplete { consumed: 2 }
-    ));
-    // Its delimiter ends the skipping; the frame behind it comes out.
-    assert!(matches!(
-        codec.decode_slice(b"h\r\nok\r\n"),
-        Decoded::Frame {
-            start: 3,
-            len: 2,
-            consumed: 7
-        }
-    ));
+    // "\r" may still grow into "\r\n"; its delimiter ends the skipping.
+    assert_line_core_end_and_discard(&mut codec, b"h\r\nok\r\n", 3);
 }
 
 // ---------------------------------------------------------------------------

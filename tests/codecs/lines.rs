@@ -2,8 +2,8 @@
 //! invalid UTF-8, limits and resynchronisation, end of stream, encoder
 //! refusals, and interop with tokio-util's `LinesCodec`.
 
-use crate::support::codec::parse_too_long;
 use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_all};
+use crate::support::codec::{assert_line_core_end_and_discard, parse_too_long};
 use bytes::BytesMut;
 use framewise::{Decode, Decoded, Encode, Error, Lines};
 use proptest::collection::vec;
@@ -562,37 +562,9 @@ fn lines_core_encoder_refuses_bytes_that_are_not_utf8() {
 #[test]
 fn lines_core_end_of_stream_and_discard() {
     let mut codec = Lines::new().with_max_frame_len(3);
-    assert!(matches!(
-        codec.decode_slice(b"ab\r"),
-        Decoded::Incomplete { consumed: 0 }
-    ));
-    // At the end of the stream the final "\r" is stripped.
-    assert!(matches!(
-        codec.decode_slice_eof(b"ab\r"),
-        Decoded::Frame {
-            start: 0,
-            len: 2,
-            consumed: 3
-        }
-    ));
-    // Over the limit: reported once, then skipped as it arrives.
-    let Decoded::Error { consumed: 5, error } = codec.decode_slice(b"abcde") else {
-        panic!("no error");
-    };
-    assert_eq!(error.to_string(), "frame of 5 bytes exceeds the limit of 3");
-    assert!(matches!(
-        codec.decode_slice(b"fg"),
-        Decoded::Incomplete { consumed: 2 }
-    ));
-    // Its newline ends the skipping; the line behind it comes out.
-    assert!(matches!(
-        codec.decode_slice(b"h\nok\r\n"),
-        Decoded::Frame {
-            start: 2,
-            len: 2,
-            consumed: 6
-        }
-    ));
+    // At the end of the stream the final "\r" is stripped; a newline ends
+    // the skipping.
+    assert_line_core_end_and_discard(&mut codec, b"h\nok\r\n", 2);
     // A bad line costs only itself.
     let Decoded::Error { consumed: 3, error } = codec.decode_slice(b"a\xff\nok\n") else {
         panic!("no error");

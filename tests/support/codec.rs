@@ -43,3 +43,42 @@ pub fn parse_too_long(msg: &str) -> Option<(usize, usize)> {
     let (len, max) = rest.split_once(" bytes exceeds the limit of ")?;
     Some((len.parse().ok()?, max.parse().ok()?))
 }
+
+/// The end-of-stream and discard rules of a line codec's core, limit 3:
+/// `ab\r` waits (the `\r` may grow into `\r\n`) but ends the frame `ab` at
+/// the end of the stream; `abcde` is reported over the limit once and `fg`
+/// skipped as it arrives; then `resync` ends the skipping and its frame
+/// `ok` starts at `ok_at`, everything consumed.
+pub fn assert_line_core_end_and_discard<D: framewise::Decode>(
+    codec: &mut D,
+    resync: &[u8],
+    ok_at: usize,
+) {
+    use framewise::Decoded;
+    assert!(matches!(
+        codec.decode_slice(b"ab\r"),
+        Decoded::Incomplete { consumed: 0 }
+    ));
+    assert!(matches!(
+        codec.decode_slice_eof(b"ab\r"),
+        Decoded::Frame {
+            start: 0,
+            len: 2,
+            consumed: 3
+        }
+    ));
+    let Decoded::Error { consumed: 5, error } = codec.decode_slice(b"abcde") else {
+        panic!("no error for a frame over the limit");
+    };
+    assert_eq!(error.to_string(), "frame of 5 bytes exceeds the limit of 3");
+    assert!(matches!(
+        codec.decode_slice(b"fg"),
+        Decoded::Incomplete { consumed: 2 }
+    ));
+    let answer = codec.decode_slice(resync);
+    assert!(
+        matches!(answer, Decoded::Frame { start, len: 2, consumed } if start == ok_at && consumed == resync.len()),
+        "{answer:?}"
+    );
+    assert_eq!(&resync[ok_at..ok_at + 2], b"ok");
+}
