@@ -6,57 +6,39 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_framewise");
-/// The longest any wait on the subprocess may take.
-const STEP: Duration = Duration::from_secs(10);
+use crate::support::tap::{BIN, Proc, STEP, run_to_end, wait_bounded};
 
-/// A running `framewise serve`, killed (by its pid) if the test fails
-/// before stopping it.
+/// A running `framewise serve` (a [`Proc`]) and the "listening on ..."
+/// lines it printed, as (transport, address).
 struct Serve {
-    child: Child,
-    /// The "listening on ..." lines it printed, as (transport, address).
+    proc: Proc,
     endpoints: Vec<(String, String)>,
 }
 
 impl Serve {
+    /// Starts `framewise args...` and waits for `endpoints` "listening on"
+    /// lines.
     fn start(args: &[&str], endpoints: usize) -> Serve {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start framewise");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                if tx.send(line.unwrap()).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut serve = Serve {
-            child,
-            endpoints: Vec::new(),
-        };
-        while serve.endpoints.len() < endpoints {
-            let line = rx
-                .recv_timeout(STEP)
-                .unwrap_or_else(|_| panic!("no 'listening on' line from framewise {args:?}"));
-            let rest = line.strip_prefix("listening on ").expect(&line);
-            let mut words = rest.split_whitespace();
-            let transport = words.next().unwrap().to_string();
-            let addr = words.next().unwrap().to_string();
-            serve.endpoints.push((transport, addr));
+        let mut proc = Proc::start(args);
+        let mut lines = vec![proc.first.clone()];
+        while lines.len() < endpoints {
+            proc.wait_for("listening on ", &mut lines);
         }
-        serve
+        let endpoints = lines
+            .iter()
+            .map(|line| {
+                let rest = line.strip_prefix("listening on ").expect(line);
+                let mut words = rest.split_whitespace();
+                let transport = words.next().unwrap().to_string();
+                (transport, words.next().unwrap().to_string())
+            })
+            .collect();
+        Serve { proc, endpoints }
     }
 
     fn addr(&self, i: usize) -> SocketAddr {
@@ -65,78 +47,15 @@ impl Serve {
 
     /// Sends `signal` with the `kill` command and returns the exit status
     /// and everything the server logged.
-    fn stop(mut self, signal: &str) -> (ExitStatus, String) {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &pid])
-            .status()
-            .unwrap();
-        assert!(sent.success(), "kill -{signal} {pid}");
-        let status = wait_bounded(&mut self.child);
-        let mut logs = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut logs)
-            .unwrap();
+    fn stop(self, signal: &str) -> (ExitStatus, String) {
+        let (status, _, logs) = self.proc.stop(signal);
         (status, logs)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn wait_bounded(child: &mut Child) -> ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > STEP {
-            let _ = child.kill();
-            panic!("framewise did not exit within {STEP:?}");
-        }
-        thread::sleep(Duration::from_millis(20));
     }
 }
 
 /// Runs `framewise args...` to completion (bounded), feeding it `stdin`.
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start framewise");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let status = wait_bounded(&mut child);
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_end(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_end(&mut stderr)
-        .unwrap();
-    Output {
-        status,
-        stdout,
-        stderr,
-    }
+    run_to_end(Command::new(BIN).args(args), stdin)
 }
 
 fn tcp(addr: SocketAddr) -> TcpStream {

@@ -4,11 +4,10 @@
 
 #![cfg(unix)]
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use crate::support::tap::{BIN, Json, events, select, wait_bounded};
+use crate::support::tap::{BIN, Json, events, run_to_end, select};
 use bytes::{Bytes, BytesMut};
 use framewise::AnyCodec;
 use tokio_util::codec::Encoder;
@@ -48,36 +47,9 @@ impl Drop for Capture {
 
 /// Runs `framewise decode args...` with `stdin`, bounded in time.
 fn decode(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .arg("decode")
-        .args(args)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start framewise");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let status = wait_bounded(&mut child);
-    let mut stdout = Vec::new();
-    let mut stderr = Vec::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_end(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_end(&mut stderr)
-        .unwrap();
-    Output {
-        status,
-        stdout,
-        stderr,
-    }
+    let mut cmd = Command::new(BIN);
+    cmd.arg("decode").args(args).env_remove("NO_COLOR");
+    run_to_end(&mut cmd, stdin)
 }
 
 fn json(out: &Output) -> Vec<Json> {

@@ -95,9 +95,9 @@ fn tap_every_codec_to_serve_echo_byte_exact_both_ways() {
     ];
     for (spec, payloads) in cases {
         let server = echo(spec, &[]);
-        let mut tap = start_tap(server.addr, &["--codec", spec, "--json"]);
+        let mut tap = start_tap(server.addr(), &["--codec", spec, "--json"]);
         let wire = encode(spec, payloads);
-        let reply = exchange(tap.addr, &wire, &[3, 17]);
+        let reply = exchange(tap.addr(), &wire, &[3, 17]);
         assert_eq!(reply, wire, "{spec}: the reply is the bytes sent");
         tap.wait_for("\"event\":\"close\"", &mut Vec::new());
         let events = stop_json(tap);
@@ -148,14 +148,14 @@ fn tap_every_codec_to_serve_echo_byte_exact_both_ways() {
 fn tap_json_reads_match_the_writes() {
     let server = echo("length", &[]);
     let mut tap = start_tap(
-        server.addr,
+        server.addr(),
         &["--codec", "length", "--json", "--preview", "4"],
     );
     let payloads: [&[u8]; 3] = [b"first", b"second", b"third frame"];
     let wire = encode("length", &payloads);
     // Writes: 2 bytes of a header; the rest of frame 1 + 3 bytes of frame 2;
     // the rest. The pauses make them separate reads at the tap.
-    let reply = exchange(tap.addr, &wire, &[2, 12]);
+    let reply = exchange(tap.addr(), &wire, &[2, 12]);
     assert_eq!(reply, wire);
     tap.wait_for("\"event\":\"close\"", &mut Vec::new());
     let events = stop_json(tap);
@@ -211,7 +211,7 @@ fn tap_json_reads_match_the_writes() {
         assert!(r.get("t").f64() >= 0.0);
     }
     let open = select(&events, "open", Some(1), None);
-    assert_eq!(open[0].get("upstream").str(), server.addr.to_string());
+    assert_eq!(open[0].get("upstream").str(), server.addr().to_string());
     let close = select(&events, "close", Some(1), None);
     let c2s = close[0].get("c2s");
     assert_eq!(
@@ -233,11 +233,11 @@ fn tap_json_reads_match_the_writes() {
 fn tap_reports_oversized_and_garbage_while_forwarding_them_byte_exact() {
     // A raw echo sends back exactly the bytes it got, bad frames included.
     let server = echo("raw", &[]);
-    let mut tap = start_tap(server.addr, &["--codec", "length:u8,max=8", "--json"]);
+    let mut tap = start_tap(server.addr(), &["--codec", "length:u8,max=8", "--json"]);
     let mut wire = vec![2, b'h', b'i', 10];
     wire.extend_from_slice(b"0123456789");
     wire.extend_from_slice(b"\x03abc");
-    let reply = exchange(tap.addr, &wire, &[6]);
+    let reply = exchange(tap.addr(), &wire, &[6]);
     assert_eq!(reply, wire, "forwarded byte-exact");
     tap.wait_for("\"event\":\"close\"", &mut Vec::new());
     let events = stop_json(tap);
@@ -278,9 +278,9 @@ fn tap_reports_oversized_and_garbage_while_forwarding_them_byte_exact() {
 
     // Garbage for lines: bytes that are not UTF-8.
     let server = echo("raw", &[]);
-    let mut tap = start_tap(server.addr, &["--codec", "lines", "--json"]);
+    let mut tap = start_tap(server.addr(), &["--codec", "lines", "--json"]);
     let wire = b"ok\n\xff\xfe garbage\nfine\n";
-    assert_eq!(exchange(tap.addr, wire, &[]), wire);
+    assert_eq!(exchange(tap.addr(), wire, &[]), wire);
     tap.wait_for("\"event\":\"close\"", &mut Vec::new());
     let events = stop_json(tap);
     let errors = select(&events, "error", Some(1), Some("c2s"));
@@ -306,13 +306,13 @@ fn tap_when_the_upstream_refuses_or_closes() {
         .local_addr()
         .unwrap();
     let mut tap = start_tap(port, &["--json"]);
-    let mut c = connect(tap.addr);
+    let mut c = connect(tap.addr());
     let mut buf = [0; 16];
     // Closed by the tap: end of stream (or a reset).
     assert!(matches!(c.read(&mut buf), Ok(0) | Err(_)));
     tap.wait_for("\"event\":\"close\"", &mut Vec::new());
     // The tap carries on: a second client gets the same.
-    let mut c = connect(tap.addr);
+    let mut c = connect(tap.addr());
     assert!(matches!(c.read(&mut buf), Ok(0) | Err(_)));
     tap.wait_for("\"conn\":2,\"t\"", &mut Vec::new());
     let events = stop_json(tap);
@@ -329,8 +329,8 @@ fn tap_when_the_upstream_refuses_or_closes() {
 
     // An upstream that closes: the echo's quit word.
     let server = echo("lines", &["--quit", "bye"]);
-    let mut tap = start_tap(server.addr, &["--json"]);
-    let mut c = connect(tap.addr);
+    let mut tap = start_tap(server.addr(), &["--json"]);
+    let mut c = connect(tap.addr());
     c.write_all(b"hi\nbye\n").unwrap();
     let mut reply = Vec::new();
     c.read_to_end(&mut reply).unwrap();
@@ -353,8 +353,8 @@ fn tap_when_the_upstream_refuses_or_closes() {
 #[test]
 fn tap_100_connections_under_bench_every_reply_verified() {
     let server = echo("length", &[]);
-    let mut tap = start_tap(server.addr, &["--codec", "length", "--quiet"]);
-    let addr = tap.addr.to_string();
+    let mut tap = start_tap(server.addr(), &["--codec", "length", "--quiet"]);
+    let addr = tap.addr().to_string();
     let mut bench = Command::new(BIN)
         .args([
             "bench",
@@ -445,7 +445,7 @@ fn tap_udp_one_upstream_socket_per_client() {
         "--listen",
         "127.0.0.1:0",
         "--upstream",
-        &server.addr.to_string(),
+        &server.addr().to_string(),
         "--codec",
         "lines",
         "--json",
@@ -457,16 +457,16 @@ fn tap_udp_one_upstream_socket_per_client() {
         s.set_read_timeout(Some(STEP)).unwrap();
     }
     let mut buf = [0; 100];
-    a.send_to(b"one\ntwo\n", tap.addr).unwrap();
+    a.send_to(b"one\ntwo\n", tap.addr()).unwrap();
     // The echo answers each frame with a datagram of its own.
     let n = a.recv(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"one\n");
     let n = a.recv(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"two\n");
-    b.send_to(b"three\n", tap.addr).unwrap();
+    b.send_to(b"three\n", tap.addr()).unwrap();
     let n = b.recv(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"three\n");
-    a.send_to(b"four\n", tap.addr).unwrap();
+    a.send_to(b"four\n", tap.addr()).unwrap();
     let n = a.recv(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"four\n");
     let mut seen = Vec::new();
@@ -499,9 +499,9 @@ fn tap_udp_one_upstream_socket_per_client() {
 #[test]
 fn tap_sigterm_closes_the_connections_and_exits_0() {
     let server = echo("lines", &[]);
-    let mut tap = start_tap(server.addr, &["--no-color"]);
+    let mut tap = start_tap(server.addr(), &["--no-color"]);
     assert!(tap.first.starts_with("listening on tcp "), "{}", tap.first);
-    let mut c = connect(tap.addr);
+    let mut c = connect(tap.addr());
     c.write_all(b"ping\n").unwrap();
     let mut reply = [0; 5];
     c.read_exact(&mut reply).unwrap();
@@ -536,9 +536,9 @@ fn tap_new_framings_to_serve_echo_byte_exact_both_ways() {
     let payloads: [&[u8]; 3] = [b"hello", b"\xc0\xdb\x7e\x7d\x10\x00:, bytes", b"bye"];
     for spec in ["netstring", "slip:lead", "cobs,crc=crc16-xmodem"] {
         let server = echo(spec, &[]);
-        let mut tap = start_tap(server.addr, &["--codec", spec, "--json"]);
+        let mut tap = start_tap(server.addr(), &["--codec", spec, "--json"]);
         let wire = encode(spec, &payloads);
-        let reply = exchange(tap.addr, &wire, &[3, 17]);
+        let reply = exchange(tap.addr(), &wire, &[3, 17]);
         assert_eq!(reply, wire, "{spec}: the reply is the bytes sent");
         tap.wait_for("\"event\":\"close\"", &mut Vec::new());
         let events = stop_json(tap);
@@ -618,8 +618,8 @@ fn tap_quiet_totals_equal_what_was_sent() {
     for (codec, wire, cuts, totals) in cases {
         // A raw echo sends back exactly the bytes it got, bad frames included.
         let server = echo("raw", &[]);
-        let mut tap = start_tap(server.addr, &["--codec", codec, "--quiet"]);
-        assert_eq!(exchange_in_step(tap.addr, wire, cuts), wire, "{codec}");
+        let mut tap = start_tap(server.addr(), &["--codec", codec, "--quiet"]);
+        assert_eq!(exchange_in_step(tap.addr(), wire, cuts), wire, "{codec}");
         let mut seen = Vec::new();
         tap.wait_for(" close ", &mut seen);
         let (status, rest, logs) = tap.stop("TERM");

@@ -3,9 +3,9 @@
 //! the tap's own JSON writer, so the output is checked by independent code).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -21,9 +21,6 @@ pub const STEP: Duration = Duration::from_secs(10);
 pub struct Proc {
     child: Child,
     lines: mpsc::Receiver<String>,
-    /// The address from its first line (`listening on tcp ADDR ...`, or the
-    /// JSON `listening` event).
-    pub addr: SocketAddr,
     /// The first line.
     pub first: String,
     /// Every line so far, the first included.
@@ -55,20 +52,25 @@ impl Proc {
         let first = lines
             .recv_timeout(STEP)
             .unwrap_or_else(|_| panic!("no first line from framewise {args:?}"));
-        let addr = if first.starts_with('{') {
-            let v = parse(&first);
-            assert_eq!(v.get("event").str(), "listening", "{first}");
-            v.get("addr").str().parse().unwrap()
-        } else {
-            let rest = first.strip_prefix("listening on ").expect(&first);
-            rest.split_whitespace().nth(1).unwrap().parse().unwrap()
-        };
         Proc {
             child,
             lines,
-            addr,
             all: vec![first.clone()],
             first,
+        }
+    }
+
+    /// The address in its first line (`listening on tcp ADDR ...`, or the
+    /// JSON `listening` event); panics for a Unix socket path.
+    pub fn addr(&self) -> SocketAddr {
+        let first = &self.first;
+        if first.starts_with('{') {
+            let v = parse(first);
+            assert_eq!(v.get("event").str(), "listening", "{first}");
+            v.get("addr").str().parse().unwrap()
+        } else {
+            let rest = first.strip_prefix("listening on ").expect(first);
+            rest.split_whitespace().nth(1).unwrap().parse().unwrap()
         }
     }
 
@@ -150,6 +152,38 @@ pub fn wait_bounded(child: &mut Child) -> ExitStatus {
             panic!("framewise did not exit within {STEP:?}");
         }
         thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs `cmd` (the binary with its arguments) to completion, bounded in
+/// time, feeding it `stdin`; returns its status and everything it printed.
+pub fn run_to_end(cmd: &mut Command, stdin: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start framewise");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let status = wait_bounded(&mut child);
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    Output {
+        status,
+        stdout,
+        stderr,
     }
 }
 
