@@ -2,10 +2,12 @@
 //! decoder, limits and resynchronisation, end of stream, encoder refusals,
 //! and interop with tokio-util's `AnyDelimiterCodec`.
 
-use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_all};
+use crate::support::codec::{
+    Event, Outcome, checks, cuts_strategy, encode_all, run_all, run_in_place,
+};
 use crate::support::codec::{assert_line_core_end_and_discard, parse_too_long};
 use bytes::{Bytes, BytesMut};
-use framewise::{Decode, Decoded, Delimited, Encode, Error};
+use framewise::{Delimited, Encode, Error};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use tokio_util::codec::{AnyDelimiterCodec, Decoder, Encoder};
@@ -591,62 +593,6 @@ fn delimited_many_single_bytes() {
 // The core: `Decode` and `Encode` on plain slices, no tokio types
 // ---------------------------------------------------------------------------
 
-/// Feeds `data` to the core decoder in the reads given by `cuts`, over a
-/// plain `Vec` that drops what each answer consumed, then ends the stream:
-/// what `run` does through tokio-util's `Decoder`.
-fn run_core(codec: &mut Delimited, data: &[u8], cuts: &[usize]) -> Outcome<Bytes> {
-    let mut buf: Vec<u8> = Vec::new();
-    let mut events = Vec::new();
-    let mut max_buffered = 0;
-    let mut reads = crate::support::codec::chunks(data, cuts)
-        .into_iter()
-        .map(Some)
-        .collect::<Vec<_>>();
-    reads.push(None); // the end of the stream
-    for read in reads {
-        if let Some(read) = read {
-            buf.extend_from_slice(read);
-        }
-        for _ in 0..=2 * data.len() + 2 {
-            let answer = match read {
-                Some(_) => codec.decode_slice(&buf),
-                None => codec.decode_slice_eof(&buf),
-            };
-            let consumed = answer.consumed();
-            assert!(
-                consumed <= buf.len(),
-                "consumed {consumed} of {}",
-                buf.len()
-            );
-            let done = match answer {
-                Decoded::Frame { start, len, .. } => {
-                    assert!(start + len <= consumed, "{answer:?}");
-                    events.push(Event::Frame(Bytes::copy_from_slice(
-                        &buf[start..start + len],
-                    )));
-                    false
-                }
-                Decoded::Error { error, .. } => {
-                    assert!(error.is_recoverable(), "{error}");
-                    events.push(Event::Err(error.to_string()));
-                    false
-                }
-                Decoded::Incomplete { .. } => true,
-            };
-            buf.drain(..consumed);
-            if done {
-                break;
-            }
-        }
-        max_buffered = max_buffered.max(buf.len());
-    }
-    assert!(buf.is_empty(), "the end of the stream left {buf:?}");
-    Outcome {
-        events,
-        max_buffered,
-    }
-}
-
 /// A single delimiter of 2 to 8 bytes over two letters, so that it overlaps
 /// itself (`aab`, `abab`) and the search for its rarest byte meets many
 /// false starts.
@@ -666,10 +612,10 @@ proptest! {
         cuts in cuts_strategy(120),
     ) {
         let want = naive(&set, keep, max, &data);
-        let got = run_core(&mut codec(&set, keep, max), &data, &cuts);
+        let got = run_in_place(&mut codec(&set, keep, max), &data, &cuts);
         assert_matches_naive(&got, &want, max, false)?;
         prop_assert!(got.max_buffered < max + longest(&set), "buffered {}", got.max_buffered);
-        let whole = run_core(&mut codec(&set, keep, max), &data, &[]);
+        let whole = run_in_place(&mut codec(&set, keep, max), &data, &[]);
         assert_matches_naive(&whole, &want, max, true)?;
     }
 
@@ -686,9 +632,9 @@ proptest! {
         let want = naive(&set, false, max, &data);
         let got = run_all(&mut codec(&set, false, max), &data, &cuts);
         assert_matches_naive(&got, &want, max, false)?;
-        let got = run_core(&mut codec(&set, false, max), &data, &cuts);
+        let got = run_in_place(&mut codec(&set, false, max), &data, &cuts);
         assert_matches_naive(&got, &want, max, false)?;
-        let whole = run_core(&mut codec(&set, false, max), &data, &[]);
+        let whole = run_in_place(&mut codec(&set, false, max), &data, &[]);
         assert_matches_naive(&whole, &want, max, true)?;
     }
 

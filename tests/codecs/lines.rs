@@ -2,7 +2,9 @@
 //! invalid UTF-8, limits and resynchronisation, end of stream, encoder
 //! refusals, and interop with tokio-util's `LinesCodec`.
 
-use crate::support::codec::{Event, Outcome, checks, cuts_strategy, encode_all, run_all};
+use crate::support::codec::{
+    Event, Outcome, checks, cuts_strategy, encode_all, run_all, run_in_place,
+};
 use crate::support::codec::{assert_line_core_end_and_discard, parse_too_long};
 use bytes::BytesMut;
 use framewise::{Decode, Decoded, Encode, Error, Lines};
@@ -439,58 +441,22 @@ fn lines_encoder_refusals_write_nothing() {
 // The core: `Decode` and `Encode` on plain slices, no tokio types
 // ---------------------------------------------------------------------------
 
-/// Feeds `data` to the core decoder in the reads given by `cuts`, over a
-/// plain `Vec` that drops what each answer consumed, then ends the stream:
-/// what `run` does through tokio-util's `Decoder`. Frames must be UTF-8.
+/// [`run_in_place`] (the core decoder over a plain buffer, through the
+/// shared harness) with the lines as `String`s: they must be UTF-8.
 fn run_core(codec: &mut Lines, data: &[u8], cuts: &[usize]) -> Outcome<String> {
-    let mut buf: Vec<u8> = Vec::new();
-    let mut events = Vec::new();
-    let mut max_buffered = 0;
-    let mut reads = crate::support::codec::chunks(data, cuts)
-        .into_iter()
-        .map(Some)
-        .collect::<Vec<_>>();
-    reads.push(None); // the end of the stream
-    for read in reads {
-        if let Some(read) = read {
-            buf.extend_from_slice(read);
-        }
-        for _ in 0..=2 * data.len() + 2 {
-            let answer = match read {
-                Some(_) => codec.decode_slice(&buf),
-                None => codec.decode_slice_eof(&buf),
-            };
-            let consumed = answer.consumed();
-            assert!(
-                consumed <= buf.len(),
-                "consumed {consumed} of {}",
-                buf.len()
-            );
-            let done = match answer {
-                Decoded::Frame { start, len, .. } => {
-                    assert!(start + len <= consumed, "{answer:?}");
-                    let line = std::str::from_utf8(&buf[start..start + len]).expect("utf-8");
-                    events.push(Event::Frame(line.to_owned()));
-                    false
-                }
-                Decoded::Error { error, .. } => {
-                    assert!(error.is_recoverable(), "{error}");
-                    events.push(Event::Err(error.to_string()));
-                    false
-                }
-                Decoded::Incomplete { .. } => true,
-            };
-            buf.drain(..consumed);
-            if done {
-                break;
-            }
-        }
-        max_buffered = max_buffered.max(buf.len());
-    }
-    assert!(buf.is_empty(), "the end of the stream left {buf:?}");
+    let out = run_in_place(codec, data, cuts);
     Outcome {
-        events,
-        max_buffered,
+        events: out
+            .events
+            .into_iter()
+            .map(|e| match e {
+                Event::Frame(line) => {
+                    Event::Frame(String::from_utf8(line.to_vec()).expect("utf-8"))
+                }
+                Event::Err(e) => Event::Err(e),
+            })
+            .collect(),
+        max_buffered: out.max_buffered,
     }
 }
 

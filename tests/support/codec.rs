@@ -19,7 +19,7 @@ pub mod checks;
 
 pub use harness::Codec;
 pub use harness::split as chunks;
-pub use harness::text::{Event, Outcome, encode_all, run, run_all};
+pub use harness::text::{Event, Outcome, encode_all, run, run_all, run_in_place};
 
 /// The framing core's side: [`run_in_place`](in_place::run_in_place) drives
 /// a [`DecodeMut`](framewise::DecodeMut) alone, on a buffer the harness
