@@ -289,21 +289,9 @@ fn cli_send_failures_exit_non_zero_with_one_line() {
 fn cli_serve_fails_cleanly_when_the_port_is_taken() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let mut child = Command::new(BIN)
-        .args(["serve", "echo", "--listen", &addr])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = wait_bounded(&mut child);
-    let mut stderr = Vec::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_end(&mut stderr)
-        .unwrap();
-    assert_eq!(status.code(), Some(1));
+    let out = run(&["serve", "echo", "--listen", &addr], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = out.stderr;
     let line = one_line(&stderr);
     assert!(
         line.starts_with(&format!("framewise: error: cannot listen on tcp {addr}: ")),
@@ -584,30 +572,17 @@ fn cli_readme_python_netstring_client() {
         ],
         1,
     );
-    let mut child = Command::new("python3")
-        .args(["-c", snippet])
-        .env("PORT", serve.addr(0).port().to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let status = wait_bounded(&mut child);
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert!(status.success(), "{stderr}");
+    let out = run_to_end(
+        Command::new("python3")
+            .args(["-c", snippet])
+            .env("PORT", serve.addr(0).port().to_string()),
+        b"",
+    );
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
     assert_eq!(stdout, "hello\n\ncommas, colons: anything\n");
     let (status, logs) = serve.stop("TERM");
     assert_eq!(status.code(), Some(0));

@@ -163,7 +163,7 @@ pub fn run_to_end(cmd: &mut Command, stdin: &[u8]) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start framewise");
+        .expect("start the subprocess");
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     let status = wait_bounded(&mut child);
     let mut stdout = Vec::new();
