@@ -18,11 +18,23 @@
 //! - The buffer grows to at most the codec's limit plus one read, and to no
 //!   more than twice the bytes received (or one read): an announced length
 //!   reserves nothing by itself.
+//! - Where the buffer has room, bytes are placed so that their address is
+//!   congruent to their stream offset modulo [`ALIGN`], a cache line. A
+//!   frame read in place ends between two reads (a 64 KiB read, then the
+//!   frame's last 4 bytes), so without this each read would land at a
+//!   different offset from its source's alignment, and a large `memcpy`
+//!   (or the kernel's copy out of the page cache) runs about 10% slower
+//!   when source and destination are not aligned alike. With it, a source
+//!   aligned to its stream (a file, a mapped capture, an aligned buffer) is
+//!   always copied cache line to cache line.
 
 use std::ops::Range;
 
 use crate::error::Error;
 use crate::framing::{DecodeMut, Decoded, FrameLen, decode_in_place_at};
+
+/// Bytes are placed congruent to their stream offset modulo this: a cache line.
+const ALIGN: usize = 64;
 
 /// How many bytes one read asks for, unless told otherwise.
 pub(crate) const DEFAULT_READ_SIZE: usize = 8 * 1024;
@@ -49,6 +61,8 @@ pub(crate) struct ReadBuffer<D> {
     /// The end of the bytes read.
     end: usize,
     read_size: usize,
+    /// How many bytes were read in all (wrapping): the stream offset of `end`.
+    received: usize,
     /// The reader returned 0: only the `_eof` decode is left.
     eof: bool,
     /// Nothing more will come: the end was reached or a fatal error seen.
@@ -64,6 +78,7 @@ impl<D: DecodeMut + FrameLen> ReadBuffer<D> {
             start: 0,
             end: 0,
             read_size,
+            received: 0,
             eof: false,
             done: false,
         }
@@ -111,8 +126,9 @@ impl<D: DecodeMut + FrameLen> ReadBuffer<D> {
     pub(crate) fn read_slot(&mut self) -> &mut [u8] {
         let tail = self.end - self.start;
         if tail == 0 {
-            self.start = 0;
-            self.end = 0;
+            let at = self.fitting(self.received, self.read_size);
+            self.start = at;
+            self.end = at;
         }
         let max = self.codec.max_frame_len();
         let frame = self
@@ -139,25 +155,43 @@ impl<D: DecodeMut + FrameLen> ReadBuffer<D> {
     #[cold]
     fn make_room(&mut self, tail: usize, want: usize, max: usize) {
         let needed = tail + want;
-        if needed <= self.buf.len() {
-            self.buf.copy_within(self.start..self.end, 0);
+        let at = if needed <= self.buf.len() {
+            let at = self.fitting(self.received.wrapping_sub(tail), needed);
+            self.buf.copy_within(self.start..self.end, at);
+            at
         } else {
             // Doubling keeps a long delimited frame from being moved once per
             // read; the cap keeps the buffer within the limit plus one read.
             let cap = max.saturating_add(self.read_size);
             let size = needed.max(cap.min(2 * self.buf.len()));
-            let mut grown = vec![0u8; size];
-            grown[..tail].copy_from_slice(&self.buf[self.start..self.end]);
-            self.buf = grown;
-        }
-        self.start = 0;
-        self.end = tail;
+            let old = std::mem::replace(&mut self.buf, vec![0u8; size]);
+            let at = self.fitting(self.received.wrapping_sub(tail), needed);
+            self.buf[at..at + tail].copy_from_slice(&old[self.start..self.end]);
+            at
+        };
+        self.start = at;
+        self.end = at + tail;
+    }
+
+    /// The index in `buf` whose address is congruent to `stream_offset`
+    /// modulo [`ALIGN`].
+    #[inline]
+    fn congruent(&self, stream_offset: usize) -> usize {
+        stream_offset.wrapping_sub(self.buf.as_ptr() as usize) % ALIGN
+    }
+
+    /// Where `len` bytes starting at `stream_offset` go: congruent if they
+    /// fit there, else at the front.
+    fn fitting(&self, stream_offset: usize, len: usize) -> usize {
+        let at = self.congruent(stream_offset);
+        if at + len <= self.buf.len() { at } else { 0 }
     }
 
     /// Records a read of `n` bytes into the slot; 0 is the end of stream.
     #[inline]
     pub(crate) fn filled(&mut self, n: usize) {
         self.end += n;
+        self.received = self.received.wrapping_add(n);
         if n == 0 {
             self.eof = true;
         }

@@ -309,6 +309,35 @@ fn borrowed_reader_large_frames_are_read_in_place() {
 }
 
 #[test]
+fn borrowed_reader_places_bytes_congruent_to_the_stream() {
+    // Frames of 65,540 bytes read 64 KiB at a time: every frame ends 4 bytes
+    // further past a 64-byte boundary than the last, and each is read in
+    // place from the buffer's front. The reader places each one so that its
+    // address is congruent to its stream offset modulo 64, as the copy of a
+    // source aligned to its stream is fastest (see benches/NOTES.md). The
+    // first frame comes before the buffer has the room to shift a read.
+    const N: usize = 64 * 1024;
+    let codec = LengthPrefixed::new();
+    let mut wire = Vec::new();
+    for _ in 0..20 {
+        let len = codec.encoded_len(&[5; N]).unwrap();
+        codec.write_frame(&[5; N], len, &mut wire);
+    }
+    let mut r = framewise::blocking::BorrowedReader::with_read_size(&wire[..], codec, N);
+    let (mut offset, mut congruent) = (0usize, 0);
+    while let Some(frame) = r.read_frame().unwrap() {
+        let header = frame.as_ptr() as usize - 4;
+        if offset > 0 {
+            assert_eq!(header % 64, offset % 64, "frame at stream offset {offset}");
+            congruent += 1;
+        }
+        offset += 4 + frame.len();
+    }
+    assert_eq!(congruent, 19);
+    assert_eq!(r.buffer_capacity(), 2 * N, "no more room than before");
+}
+
+#[test]
 fn borrowed_reader_announced_length_reserves_nothing() {
     // A header announcing 8 MiB - 16 (within the default limit), then 100
     // bytes and the end: the buffer follows the bytes, not the announcement.
