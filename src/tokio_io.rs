@@ -26,7 +26,8 @@ use crate::read_buffer::{ReadBuffer, Step, reader_accessors};
 /// holds: a frame lives until the next call, `Ok(None)` is a clean end of
 /// stream, a partial last frame is [`Error::Truncated`], recoverable errors
 /// are returned and reading goes on, one buffer of at most the codec's limit
-/// plus one read, large frames read straight into place.
+/// plus one read, large frames read straight into place, bytes placed
+/// congruent to their stream offset modulo 64.
 ///
 /// # Cancel safety
 ///

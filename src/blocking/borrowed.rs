@@ -23,6 +23,10 @@ use crate::read_buffer::{ReadBuffer, Step, reader_accessors};
 ///   never moved, and a stream of large frames is not copied beyond the read
 ///   itself. Otherwise only the unfinished end of a read moves to the front
 ///   of the buffer, once.
+/// - Where the buffer has room, each byte lands at an address congruent to
+///   its stream offset modulo 64 (a cache line), so a source aligned to its
+///   stream (a file, a mapped capture) is copied cache line to cache line.
+///   A frame's slice is therefore not aligned in any other way.
 ///
 /// Any codec works, COBS included ([`DecodeMut`] decodes in place). Reads go
 /// straight to the reader, in 8 KiB requests by default
