@@ -23,8 +23,9 @@
 //!   frame read in place ends between two reads (a 64 KiB read, then the
 //!   frame's last 4 bytes), so without this each read would land at a
 //!   different offset from its source's alignment, and a large `memcpy`
-//!   (or the kernel's copy out of the page cache) runs about 10% slower
-//!   when source and destination are not aligned alike. With it, a source
+//!   runs about 10% slower when source and destination are not aligned
+//!   alike (the kernel's copy out of the page cache about 4%, see
+//!   benches/NOTES.md). With it, a source
 //!   aligned to its stream (a file, a mapped capture, an aligned buffer) is
 //!   always copied cache line to cache line.
 
