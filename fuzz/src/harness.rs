@@ -503,6 +503,42 @@ pub trait Rereads: Driver {
     fn read_size(&self) -> usize;
 }
 
+/// What the two `BorrowedReader` drivers share, both readers having the same
+/// accessors over a [`Source`]: what the reader holds and took, its room
+/// check, and the reads it took for [`Rereads`].
+macro_rules! reader_driver {
+    ($driver:ident) => {
+        impl<D: DecodeMut + FrameLen> $driver<D> {
+            /// Bytes in the reader's buffer and bytes it took from the source.
+            fn held_and_taken(&self) -> (usize, usize) {
+                (
+                    self.reader.read_buffer().len(),
+                    self.reader.get_ref().taken.len(),
+                )
+            }
+
+            fn assert_reader_room(&self) {
+                assert_reader_room(
+                    self.reader.buffer_capacity(),
+                    self.reader.codec().max_frame_len(),
+                    self.read_size,
+                    self.reader.get_ref().taken.len(),
+                );
+            }
+        }
+
+        impl<D: DecodeMut + FrameLen> Rereads for $driver<D> {
+            fn pieces(&self) -> Vec<&[u8]> {
+                self.reader.get_ref().pieces()
+            }
+
+            fn read_size(&self) -> usize {
+                self.read_size
+            }
+        }
+    };
+}
+
 /// `blocking::BorrowedReader` over a [`Source`] holding the whole stream
 /// from the start, since a blocking read cannot wait for the next one.
 /// Its answers are held back, as "need more", until the drive has fed the
@@ -540,14 +576,6 @@ impl<D: DecodeMut + FrameLen> Blocking<D> {
             answered: 0,
             held: None,
         }
-    }
-
-    /// Bytes in the reader's buffer and bytes it took from the source.
-    fn held_and_taken(&self) -> (usize, usize) {
-        (
-            self.reader.read_buffer().len(),
-            self.reader.get_ref().taken.len(),
-        )
     }
 
     /// One `read_frame()`, with the number of reads it needed.
@@ -599,24 +627,11 @@ impl<D: DecodeMut + FrameLen> Driver for Blocking<D> {
     }
 
     fn assert_room(&self, _fed: usize) {
-        assert_reader_room(
-            self.reader.buffer_capacity(),
-            self.reader.codec().max_frame_len(),
-            self.read_size,
-            self.reader.get_ref().taken.len(),
-        );
+        self.assert_reader_room();
     }
 }
 
-impl<D: DecodeMut + FrameLen> Rereads for Blocking<D> {
-    fn pieces(&self) -> Vec<&[u8]> {
-        self.reader.get_ref().pieces()
-    }
-
-    fn read_size(&self) -> usize {
-        self.read_size
-    }
-}
+reader_driver!(Blocking);
 
 /// `tokio_io::BorrowedReader` over a [`Source`] that each read is released
 /// to: `read_frame()` is polled once per call, and "pending" (the source
@@ -639,14 +654,6 @@ impl<D: DecodeMut + FrameLen> TokioReader<D> {
             ),
             read_size,
         }
-    }
-
-    /// Bytes in the reader's buffer and bytes it took from the source.
-    fn held_and_taken(&self) -> (usize, usize) {
-        (
-            self.reader.read_buffer().len(),
-            self.reader.get_ref().taken.len(),
-        )
     }
 }
 
@@ -682,24 +689,11 @@ impl<D: DecodeMut + FrameLen> Driver for TokioReader<D> {
     }
 
     fn assert_room(&self, _fed: usize) {
-        assert_reader_room(
-            self.reader.buffer_capacity(),
-            self.reader.codec().max_frame_len(),
-            self.read_size,
-            self.reader.get_ref().taken.len(),
-        );
+        self.assert_reader_room();
     }
 }
 
-impl<D: DecodeMut + FrameLen> Rereads for TokioReader<D> {
-    fn pieces(&self) -> Vec<&[u8]> {
-        self.reader.get_ref().pieces()
-    }
-
-    fn read_size(&self) -> usize {
-        self.read_size
-    }
-}
+reader_driver!(TokioReader);
 
 // ---------------------------------------------------------------------------
 // The run.
