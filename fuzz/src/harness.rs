@@ -243,20 +243,28 @@ pub type Tokio<'a, D> = OnBytesMut<'a, D, <D as Decoder>::Item>;
 #[cfg(feature = "futures-io")]
 pub type FuturesIo<'a, D> = OnBytesMut<'a, D, <D as asynchronous_codec::Decoder>::Item>;
 
-impl<'a, D: Decoder<Error = Error>> OnBytesMut<'a, D, D::Item> {
-    /// The tokio-util adapter over `codec`, with an empty buffer.
-    pub fn new(codec: &'a mut D) -> Self {
+impl<'a, D, I> OnBytesMut<'a, D, I> {
+    /// An adapter over `codec` that decodes with `decode`, with an empty buffer.
+    fn with(
+        codec: &'a mut D,
+        decode: fn(&mut D, &mut BytesMut, bool) -> Result<Option<I>, Error>,
+    ) -> Self {
         OnBytesMut {
             codec,
             buf: BytesMut::new(),
-            decode: |codec, buf, eof| {
-                if eof {
-                    codec.decode_eof(buf)
-                } else {
-                    codec.decode(buf)
-                }
-            },
+            decode,
         }
+    }
+}
+
+impl<'a, D: Decoder<Error = Error>> OnBytesMut<'a, D, D::Item> {
+    /// The tokio-util adapter over `codec`, with an empty buffer.
+    pub fn new(codec: &'a mut D) -> Self {
+        let decode = |codec: &mut D, buf: &mut BytesMut, eof| match eof {
+            true => codec.decode_eof(buf),
+            false => codec.decode(buf),
+        };
+        OnBytesMut::with(codec, decode)
     }
 }
 
@@ -264,17 +272,11 @@ impl<'a, D: Decoder<Error = Error>> OnBytesMut<'a, D, D::Item> {
 impl<'a, D: asynchronous_codec::Decoder<Error = Error>> OnBytesMut<'a, D, D::Item> {
     /// The futures-io adapter over `codec`, with an empty buffer.
     pub fn futures_io(codec: &'a mut D) -> Self {
-        OnBytesMut {
-            codec,
-            buf: BytesMut::new(),
-            decode: |codec, buf, eof| {
-                if eof {
-                    codec.decode_eof(buf)
-                } else {
-                    codec.decode(buf)
-                }
-            },
-        }
+        let decode = |codec: &mut D, buf: &mut BytesMut, eof| match eof {
+            true => codec.decode_eof(buf),
+            false => codec.decode(buf),
+        };
+        OnBytesMut::with(codec, decode)
     }
 }
 
