@@ -14,6 +14,11 @@ per-run ratios), and for the full output the frames per second the tap
 decoded and printed (both directions: 2 frames per message), checked against
 the frame lines actually written to the file.
 
+TAP_FLOOR=1 also runs each bench through benches/tap_floor.c (compiled with
+gcc): the leanest epoll forwarder, one recv and one send per read and nothing
+else, the floor for any tap built on epoll. It prints that ratio beside the
+tap's.
+
 It also prints the CPU time (user + system, from /proc) per message of the
 echo server and the client, in the direct run and in the quiet run, and of
 the tap in the quiet run. The ratio moves with whatever else the machine
@@ -26,6 +31,7 @@ import os
 import re
 import resource
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -90,6 +96,19 @@ def bench(addr):
     return rate, secs
 
 
+def floor(upstream, tmp):
+    """benches/tap_floor.c, compiled and started in front of `upstream`."""
+    exe = os.path.join(tmp, "tap_floor")
+    src = os.path.join(os.path.dirname(__file__), "tap_floor.c")
+    subprocess.run(["gcc", "-O2", "-o", exe, src], check=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = subprocess.Popen([exe, str(port), upstream.rsplit(":", 1)[1]],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return p, listening(p)
+
+
 def stop(p):
     p.send_signal(signal.SIGTERM)
     p.wait(timeout=30)
@@ -100,12 +119,29 @@ def main():
     echo = start(["serve", "echo", "--codec", "length", "--listen", "127.0.0.1:0"])
     upstream = listening(echo)
     direct, quiet, full, ratios, tap_us, rest_us, rest_tap_us = [], [], [], [], [], [], []
+    floor_ratios, floor_us = [], []
+    tmp = tempfile.TemporaryDirectory()
+    fwd = floor(upstream, tmp.name) if os.environ.get("TAP_FLOOR") else None
     try:
         for run in range(runs):
             e0, c0 = cpu(echo.pid), children_cpu()
             d, _ = bench(upstream)
             # The bench has been reaped: its CPU is in children_cpu().
             rest = (cpu(echo.pid) - e0 + children_cpu() - c0) / MSGS * 1e6
+            floor_text = ""
+
+            def through_floor():
+                nonlocal floor_text
+                f0 = cpu(fwd[0].pid)
+                fq, _ = bench(fwd[1])
+                fu = (cpu(fwd[0].pid) - f0) / MSGS * 1e6
+                floor_ratios.append(fq / d)
+                floor_us.append(fu)
+                floor_text = f"; floor forwarder {fq / d:.0%}, {fu:.2f} us"
+
+            # The floor goes before the quiet tap on odd runs, after it on even.
+            if fwd and run % 2:
+                through_floor()
             tap = start(["tap", "--codec", "length", "--quiet", "--listen", "127.0.0.1:0",
                          "--upstream", upstream])
             addr = listening(tap)
@@ -114,6 +150,8 @@ def main():
             t = (cpu(tap.pid) - t0) / MSGS * 1e6
             rest_tap = (cpu(echo.pid) - e0 + children_cpu() - c0) / MSGS * 1e6
             stop(tap)
+            if fwd and not run % 2:
+                through_floor()
             with tempfile.NamedTemporaryFile("w+", suffix=".tap") as f:
                 tap = start(["tap", "--codec", "length", "--listen", "127.0.0.1:0",
                              "--upstream", upstream], stdout=f)
@@ -135,8 +173,11 @@ def main():
                   f"({q / d:.0%}), tap full output {rate:,.0f} msgs/s = "
                   f"{frames_per_sec:,.0f} frames/s printed; CPU per message: server + "
                   f"client {rest:.2f} us direct, {rest_tap:.2f} us through the tap; "
-                  f"tap {t:.2f} us (quiet)", flush=True)
+                  f"tap {t:.2f} us (quiet){floor_text}", flush=True)
     finally:
+        if fwd:
+            stop(fwd[0])
+        tmp.cleanup()
         stop(echo)
     print(f"median: direct {statistics.median(direct):,.0f} msgs/s; tap --quiet "
           f"{statistics.median(quiet):,.0f} msgs/s, ratio {statistics.median(ratios):.0%} "
@@ -147,6 +188,10 @@ def main():
     print(f"median CPU per message: server + client {r:.2f} us direct, {rt:.2f} us "
           f"through the tap; tap --quiet {t:.2f} us (ratio if CPU-bound: "
           f"{r / (rt + t):.0%}); {PIPELINE} frames in flight per connection")
+    if fwd:
+        print(f"floor forwarder (benches/tap_floor.c): ratio "
+              f"{statistics.median(floor_ratios):.0%}, "
+              f"{statistics.median(floor_us):.2f} us of CPU per message")
 
 
 if __name__ == "__main__":
