@@ -66,9 +66,12 @@ def children_cpu():
     return r.ru_utime + r.ru_stime
 
 
+def spawn(cmd, stdout=subprocess.PIPE):
+    return subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL, text=True)
+
+
 def start(args, stdout=subprocess.PIPE):
-    p = subprocess.Popen([BIN] + args, stdout=stdout, stderr=subprocess.DEVNULL, text=True)
-    return p
+    return spawn([BIN] + args, stdout)
 
 
 def listening(p, out_path=None):
@@ -104,9 +107,21 @@ def floor(upstream, tmp):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    p = subprocess.Popen([exe, str(port), upstream.rsplit(":", 1)[1]],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    p = spawn([exe, str(port), upstream.rsplit(":", 1)[1]])
     return p, listening(p)
+
+
+def measured(addr, echo, middle=None):
+    """`framewise bench` against `addr`: msgs/s, and the CPU per message (us)
+    of the echo server and the client together, and of `middle` (the process
+    in between, if any)."""
+    m0 = cpu(middle.pid) if middle else 0
+    e0, c0 = cpu(echo.pid), children_cpu()
+    rate, _ = bench(addr)
+    # The bench has been reaped: its CPU is in children_cpu().
+    rest = (cpu(echo.pid) - e0 + children_cpu() - c0) / MSGS * 1e6
+    mid = (cpu(middle.pid) - m0) / MSGS * 1e6 if middle else 0
+    return rate, rest, mid
 
 
 def stop(p):
@@ -124,34 +139,22 @@ def main():
     fwd = floor(upstream, tmp.name) if os.environ.get("TAP_FLOOR") else None
     try:
         for run in range(runs):
-            e0, c0 = cpu(echo.pid), children_cpu()
-            d, _ = bench(upstream)
-            # The bench has been reaped: its CPU is in children_cpu().
-            rest = (cpu(echo.pid) - e0 + children_cpu() - c0) / MSGS * 1e6
-            floor_text = ""
-
-            def through_floor():
-                nonlocal floor_text
-                f0 = cpu(fwd[0].pid)
-                fq, _ = bench(fwd[1])
-                fu = (cpu(fwd[0].pid) - f0) / MSGS * 1e6
-                floor_ratios.append(fq / d)
-                floor_us.append(fu)
-                floor_text = f"; floor forwarder {fq / d:.0%}, {fu:.2f} us"
-
+            d, rest, _ = measured(upstream, echo)
             # The floor goes before the quiet tap on odd runs, after it on even.
-            if fwd and run % 2:
-                through_floor()
+            floor_first = fwd and run % 2
+            if floor_first:
+                fl = measured(fwd[1], echo, fwd[0])
             tap = start(["tap", "--codec", "length", "--quiet", "--listen", "127.0.0.1:0",
                          "--upstream", upstream])
-            addr = listening(tap)
-            t0, e0, c0 = cpu(tap.pid), cpu(echo.pid), children_cpu()
-            q, _ = bench(addr)
-            t = (cpu(tap.pid) - t0) / MSGS * 1e6
-            rest_tap = (cpu(echo.pid) - e0 + children_cpu() - c0) / MSGS * 1e6
+            q, rest_tap, t = measured(listening(tap), echo, tap)
             stop(tap)
-            if fwd and not run % 2:
-                through_floor()
+            if fwd and not floor_first:
+                fl = measured(fwd[1], echo, fwd[0])
+            floor_text = ""
+            if fwd:
+                floor_ratios.append(fl[0] / d)
+                floor_us.append(fl[2])
+                floor_text = f"; floor forwarder {fl[0] / d:.0%}, {fl[2]:.2f} us"
             with tempfile.NamedTemporaryFile("w+", suffix=".tap") as f:
                 tap = start(["tap", "--codec", "length", "--listen", "127.0.0.1:0",
                              "--upstream", upstream], stdout=f)
